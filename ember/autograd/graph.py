@@ -1,0 +1,355 @@
+"""Graph nodes and the backward engine.
+
+A node's ``next_functions`` holds one ``(node, output_nr)`` edge per tensor input (``(None, 0)`` where that input
+needs no gradient) and ``_meta`` the input's (shape, numpy dtype): the engine sums each gradient back to its input's
+shape and casts it to its dtype here, so derivatives never have to.
+"""
+from __future__ import annotations
+
+import heapq
+import os
+import sys
+import weakref
+from itertools import count
+
+from .grad_mode import STATE
+
+_EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_seq = count()
+
+
+def creation_site(depth: int = 2):
+    """(code, line) of the first frame outside ember: cheap to keep, formatted only when an error is raised."""
+    f = sys._getframe(depth)
+    while f is not None and f.f_code.co_filename.startswith(_EMBER_DIR):
+        f = f.f_back
+    return None if f is None else (f.f_code, f.f_lineno)
+
+
+def format_site(site) -> str:
+    if site is None:
+        return "<unknown>"
+    code, line = site
+    return f"{code.co_filename}:{line} (in {code.co_name})"
+
+
+class Node:
+    """A step of the backward graph (torch.autograd.graph.Node)."""
+
+    __slots__ = ("next_functions", "_meta", "_seq", "_site", "_pre_hooks", "_hooks", "_released", "__weakref__")
+    n_outputs = 1
+
+    def _init(self, edges, meta):
+        self.next_functions = edges
+        self._meta = meta
+        self._seq = next(_seq)
+        self._site = creation_site(3)
+        self._pre_hooks = self._hooks = None
+        self._released = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def apply(self, grads: tuple) -> tuple:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        self._released = True
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node computed its input gradients; may return replacements."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; may return replacement grad_outputs."""
+        return self._add_pre_hook(-1, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        entry = (output_nr, fn)
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    def metadata(self):
+        return {}
+
+
+class _RemovableHandle:
+    """What register_*hook returns: .remove() takes the hook out again."""
+
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """Sink of a leaf tensor: runs its hooks and adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self._init((), ())
+        self.variable = variable
+
+    def apply(self, grads):
+        var = self.variable
+        grad = grads[0]
+        extra = var._extra
+        if extra is not None:
+            for fn in tuple(extra.get("hooks", ())):
+                new = fn(grad)
+                if new is not None:
+                    grad = new
+        accumulate_grad(var, grad)
+        if extra is not None:
+            for fn in tuple(extra.get("post_hooks", ())):
+                fn(var)
+        return ()
+
+
+def accumulate_grad(var, grad) -> None:
+    """Add grad into var.grad (torch's AccumulateGrad): steals an array nobody else holds, copies one that is shared."""
+    old = var._grad
+    if STATE.grad_enabled:  # create_graph: keep the gradient's history
+        var._grad = grad if old is None else old + grad
+        return
+    if old is None:
+        arr = grad._data
+        # 3 = grad._data, arr, the getrefcount argument: only the engine's tensor holds this array
+        if grad.grad_fn is not None or arr.base is not None or not arr.flags.writeable or sys.getrefcount(arr) > 3 \
+                or sys.getrefcount(grad) > _STEAL_REFS:
+            arr = arr.copy()
+        var._grad = type(grad)._make(arr, grad._device)
+    elif old.grad_fn is not None:
+        var._grad = old.detach() + grad
+    else:
+        a = old._data
+        b = grad._data
+        if a.shape == b.shape and a.flags.writeable:
+            a += b
+            old._vc[0] += 1
+        else:
+            var._grad = type(old)._make(a + b, old._device)
+
+
+# grad (argument), the caller's local, the grads tuple, the getrefcount argument
+_STEAL_REFS = 4
+
+
+def get_accumulator(t) -> AccumulateGrad:
+    ref = t._accum
+    node = None if ref is None else ref()
+    if node is None:
+        node = AccumulateGrad(t)
+        t._accum = weakref.ref(node)
+    return node
+
+
+def edge_of(t):
+    """The (node, output_nr) edge of a tensor that requires grad, (None, 0) for one that does not."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (get_accumulator(t), 0)
+    return (None, 0)
+
+
+def _sum_to(grad, shape):
+    """Sum a broadcast gradient back to shape."""
+    gshape = grad._data.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    if grad.shape != shape:
+        raise RuntimeError(f"gradient of shape {tuple(gshape)} cannot be summed to input shape {tuple(shape)}")
+    return grad
+
+
+def _node_error(node, err):
+    site = format_site(node._site)
+    msg = f"{err}\n  (raised in the backward of {node.name()}, whose forward was called at {site})"
+    try:
+        new = type(err)(msg)
+    except Exception:
+        new = RuntimeError(msg)
+    return new
+
+
+def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=None, capture=None):
+    """Run the graph from roots (list of (node, output_nr)) seeded with grads.
+
+    inputs: edges whose gradient is wanted (autograd.grad, with capture a dict edge -> slot) or the only leaves to
+    accumulate into (backward(inputs=...)). Nodes that lead to none of them are skipped.
+    """
+    deps: dict = {}
+    stack = [n for n, _ in roots if n is not None]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        if node._released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+                "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+                f"time or if you need to access saved tensors after calling backward. (node {node.name()}, created "
+                f"at {format_site(node._site)})")
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+    needed = None
+    if inputs is not None:
+        targets = {n for n, _ in inputs}
+        needed = _needed_nodes(seen, targets)
+
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready = [(-n._seq, n) for n in buffers if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    prev_mode = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    anomaly = STATE.anomaly
+    try:
+        while ready:
+            _, node = heapq.heappop(ready)
+            buf = buffers.pop(node, None)
+            if buf is None:
+                continue
+            if node._pre_hooks:
+                buf = _run_pre_hooks(node, buf)
+            if capture is not None:
+                for nr, g in enumerate(buf):
+                    slot = capture.get((node, nr))
+                    if slot is not None:
+                        slot[0] = g if slot[0] is None else slot[0] + g
+                if type(node) is AccumulateGrad:
+                    _finish(node, deps, buffers, ready)
+                    continue
+            if needed is not None and node not in needed:
+                _finish(node, deps, buffers, ready)
+                continue
+            try:
+                outs = node.apply(tuple(buf))
+            except Exception as e:
+                if getattr(e, "_ember_site", False):
+                    raise
+                new = _node_error(node, e)
+                new._ember_site = True
+                raise new.with_traceback(e.__traceback__) from None
+            if node._hooks:
+                for fn in node._hooks:
+                    new = fn(outs, tuple(buf))
+                    if new is not None:
+                        outs = tuple(new)
+            if anomaly:
+                _check_anomaly(node, outs)
+            meta = node._meta
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = outs[i] if i < len(outs) else None
+                if g is not None:
+                    shape, dt = meta[i]
+                    if g._data.shape != shape:
+                        g = _sum_to(g, shape)
+                    if g._data.dtype != dt:
+                        g = g.to(g._dtype_of(dt))
+                    b = buffers.get(nxt)
+                    if b is None:
+                        b = buffers[nxt] = [None] * nxt.n_outputs
+                    b[nr] = g if b[nr] is None else b[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0 and nxt in buffers:
+                    heapq.heappush(ready, (-nxt._seq, nxt))
+            if not retain_graph:
+                node.release()
+    finally:
+        STATE.grad_enabled = prev_mode
+
+
+def _finish(node, deps, buffers, ready):
+    for nxt, _ in node.next_functions:
+        if nxt is None:
+            continue
+        d = deps[nxt] - 1
+        deps[nxt] = d
+        if d == 0 and nxt in buffers:
+            heapq.heappush(ready, (-nxt._seq, nxt))
+
+
+def _needed_nodes(nodes, targets) -> set:
+    """Nodes from which some target is reachable."""
+    memo: dict = {}
+    order = []
+    stack = [(n, False) for n in nodes]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            memo[node] = node in targets or any(memo.get(nxt, False) for nxt, _ in node.next_functions if nxt is not None)
+            continue
+        if node in memo or node in order:
+            continue
+        order.append(node)
+        stack.append((node, True))
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt not in memo:
+                stack.append((nxt, False))
+    return {n for n, v in memo.items() if v}
+
+
+def _run_pre_hooks(node, buf):
+    buf = list(buf)
+    for nr, fn in tuple(node._pre_hooks):
+        if nr == -1:
+            new = fn(tuple(buf))
+            if new is not None:
+                buf = list(new)
+        elif buf[nr] is not None:
+            new = fn(buf[nr])
+            if new is not None:
+                buf[nr] = new
+    return buf
+
+
+def _check_anomaly(node, outs):
+    for i, g in enumerate(outs):
+        if g is not None and STATE.anomaly_check_nan and g.dtype.is_floating_point and bool(g.isnan().any()):
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output. The forward call that created "
+                f"it was at {format_site(node._site)}")

@@ -1,0 +1,45 @@
+"""Small helpers shared by op declarations (dims, shapes, low-precision compute)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as D
+
+LOW = (np.dtype(np.float16), D.bfloat16.np)
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    """dim in [-ndim, ndim) to [0, ndim); IndexError like torch's otherwise (a 0-d tensor accepts 0 and -1)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def dims(dim, ndim: int) -> tuple | None:
+    """None (all dims) or a sorted tuple of wrapped dims from an int, a list or a tuple."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (wrap_dim(int(dim), ndim),) if ndim else ()
+    out = tuple(sorted(wrap_dim(int(d), ndim) for d in dim)) if ndim else ()
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
+    return out
+
+
+def compute_dtype(a: np.ndarray):
+    """The dtype to compute a reduction or matmul in: float32 for float16/bfloat16 (NumPy has no BLAS for them)."""
+    return np.float32 if a.dtype in LOW else a.dtype
+
+
+def sizes(args) -> tuple:
+    """Normalise ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(ember.Size)`` to a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    try:
+        return tuple(int(s) for s in args)
+    except TypeError:
+        raise TypeError(f"expected a sequence of integers, got {args!r}") from None
+
+

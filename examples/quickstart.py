@@ -1,0 +1,19 @@
+"""Fit y = 3x - 2 + noise with a hand-written linear model and autograd: ember's core in twenty lines."""
+import ember as torch
+
+torch.manual_seed(0)
+x = torch.linspace(-1, 1, 200).unsqueeze(1)
+y = 3 * x - 2 + 0.1 * torch.randn(200, 1)
+w = torch.zeros(1, 1, requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+for step in range(200):
+    loss = ((x @ w + b - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+        b -= 0.1 * b.grad
+    w.grad = None
+    b.grad = None
+    if step % 50 == 0:
+        print(f"step {step:3d}  loss {loss.item():.4f}")
+print(f"learned w={w.item():.3f} b={b.item():.3f} (true 3, -2); final loss {loss.item():.4f}")
