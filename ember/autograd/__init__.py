@@ -4,6 +4,7 @@ from __future__ import annotations
 from .grad_mode import (STATE, enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .graph import Node, run_backward, edge_of
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def _seeds(outputs, grad_outputs, create_graph):

@@ -281,14 +281,18 @@ def _broadcast_message(tensors):
 
 
 def _raise(op, tensors, err):
-    """Re-raise an error from the forward in the user's terms: torch's exception class, the op, the inputs."""
+    """Re-raise an error from the forward in the user's terms: torch's exception class, the op, the inputs.
+
+    ValueError and TypeError become RuntimeError (what torch raises for bad shapes and dtypes); a forward that must
+    raise IndexError, or any other class, raises it directly.
+    """
     if getattr(err, "_ember_context", False):
         raise err
     cls = type(err)
     msg = str(err)
     if isinstance(err, np.linalg.LinAlgError):
         cls = LinAlgError
-    elif isinstance(err, ValueError) or (isinstance(err, TypeError) and type(err).__module__.startswith("numpy")):
+    elif isinstance(err, (ValueError, TypeError)):  # NumPy's shape and dtype complaints; torch raises RuntimeError
         cls = RuntimeError
         if "broadcast" in msg:
             msg = _broadcast_message(tensors) or msg

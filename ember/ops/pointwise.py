@@ -18,6 +18,10 @@ def _(grad, alpha):
 @op(inplace=True)
 def sub(input, other, alpha: float = 1):
     """input - alpha * other, broadcasting (torch.sub). Bool tensors raise, as in torch."""
+    if getattr(input, "dtype", None) == bool or getattr(other, "dtype", None) == bool or type(other) is bool \
+            or type(input) is bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     return input - other if alpha == 1 else input - alpha * other
 
 
@@ -53,6 +57,9 @@ def _(grad, input, other, needs):
 @op(inplace=True)
 def neg(input):
     """-input (torch.neg). Bool tensors raise, as in torch."""
+    if input.dtype == bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+                           "a mask, use the `~` or `logical_not()` operator instead.")
     return -input
 
 

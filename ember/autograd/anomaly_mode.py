@@ -1,0 +1,2 @@
+"""autograd anomaly_mode (being written)."""
+from __future__ import annotations

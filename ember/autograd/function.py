@@ -1,0 +1,2 @@
+"""autograd function (being written)."""
+from __future__ import annotations

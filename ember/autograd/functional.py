@@ -1,0 +1,2 @@
+"""autograd functional (being written)."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""gather ops (being written)."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""join ops (being written)."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""linalg ops (being written)."""
+from __future__ import annotations
