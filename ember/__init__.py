@@ -14,6 +14,7 @@ from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled
 from . import ops as _ops
 from . import linalg
+from . import cuda
 
 globals().update(_ops.EXPORTS)
 from .ops.convert import LEGACY_TYPES as _LEGACY  # noqa: E402

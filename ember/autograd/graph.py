@@ -39,11 +39,12 @@ class Node:
     __slots__ = ("next_functions", "_meta", "_seq", "_site", "_pre_hooks", "_hooks", "_released", "__weakref__")
     n_outputs = 1
 
-    def _init(self, edges, meta):
+    def _init(self, edges, meta, depth: int = 2):
+        """depth: frames between here and the earliest frame that may be the user's (a hint; ember frames are skipped)."""
         self.next_functions = edges
         self._meta = meta
         self._seq = next(_seq)
-        self._site = creation_site(3)
+        self._site = creation_site(depth)
         self._pre_hooks = self._hooks = None
         self._released = False
 
@@ -135,9 +136,9 @@ def accumulate_grad(var, grad) -> None:
         return
     if old is None:
         arr = grad._data
-        # 3 = grad._data, arr, the getrefcount argument: only the engine's tensor holds this array
-        if grad.grad_fn is not None or arr.base is not None or not arr.flags.writeable or sys.getrefcount(arr) > 3 \
-                or sys.getrefcount(grad) > _STEAL_REFS:
+        # 3 = grad._data, arr, the getrefcount argument: no other tensor holds this array. The engine copies a
+        # gradient that one node returned for several inputs (see run_backward), so the Tensor itself is not shared.
+        if arr.base is not None or not arr.flags.writeable or sys.getrefcount(arr) > 3:
             arr = arr.copy()
         var._grad = type(grad)._make(arr, grad._device)
     elif old.grad_fn is not None:
@@ -150,10 +151,6 @@ def accumulate_grad(var, grad) -> None:
             old._vc[0] += 1
         else:
             var._grad = type(old)._make(a + b, old._device)
-
-
-# grad (argument), the caller's local, the grads tuple, the getrefcount argument
-_STEAL_REFS = 4
 
 
 def get_accumulator(t) -> AccumulateGrad:
@@ -284,6 +281,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
                     continue
                 g = outs[i] if i < len(outs) else None
                 if g is not None:
+                    if i and type(nxt) is AccumulateGrad and any(g is o for o in outs[:i]):
+                        g = g.clone()  # one gradient for several inputs (add): each leaf must own its .grad
                     shape, dt = meta[i]
                     if g._data.shape != shape:
                         g = _sum_to(g, shape)

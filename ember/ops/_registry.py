@@ -66,6 +66,7 @@ class Op:
         self.outputs = outputs
         self.names = tuple(p.name for p in params)
         self.defaults = tuple(p.default for p in params)
+        self.nrequired = max((i + 1 for i, d in enumerate(self.defaults) if d is _EMPTY), default=0)
         self.nargs = len(params)
         self.list_input = bool(params) and params[0].name == "tensors"
         nt = 0
@@ -113,6 +114,8 @@ class Op:
 
     def bind(self, args, kwargs) -> tuple:
         n = len(args)
+        if not kwargs and self.nrequired <= n < self.nargs:
+            return args + self.defaults[n:]
         if n > self.nargs:
             raise TypeError(f"{self.name}() takes {self.nargs} arguments but {n} were given")
         full = list(args)
@@ -220,6 +223,27 @@ def _prep(op, tensors):
             else:
                 arrays.append(t)
         return arrays, None, dev
+    # fast paths: tensors of one dtype, or one floating tensor with Python numbers, keep that dtype
+    first = tensors[0]
+    if isinstance(first, Tensor):
+        nd = first._data.dtype
+        dev = first._device
+        same = True
+        for t in tensors:
+            if isinstance(t, Tensor):
+                if t._data.dtype != nd or t._device is not dev:
+                    same = False
+                    break
+            elif not (nd.kind == "f" and type(t) in _NUMBERS):
+                same = False
+                break
+        if same:
+            if policy is FLOAT and nd.kind != "f" and nd != _BF16:
+                nd = D.get_default_dtype().np
+                return [t._data.astype(nd) if isinstance(t, Tensor) else t for t in tensors], nd, dev
+            return [t._data if isinstance(t, Tensor) else t for t in tensors], \
+                (None if policy is COMPARE else nd), dev
+        dev = None
     key = []
     for t in tensors:
         if isinstance(t, Tensor):
@@ -248,6 +272,7 @@ def _prep(op, tensors):
 
 
 _RESULT = D._RESULT_CACHE
+_NUMBERS = (int, float, bool)
 
 
 def _result_dtype(key):
@@ -370,7 +395,7 @@ def _make_node(op, tensors, args, res, snapshot=None):
         else:
             edges.append((None, 0))
             meta.append(None)
-    node._init(tuple(edges), tuple(meta))
+    node._init(tuple(edges), tuple(meta), 4)  # creation_site, _init, _make_node, call: then fn or the user
     saved = []
     for kind, i in op.saved:
         if kind == "tensor":
