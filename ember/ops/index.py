@@ -1,6 +1,8 @@
 """Python indexing: ``t[key]`` (basic keys give views, advanced keys copies) and ``t[key] = value``, with autograd."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -29,6 +31,10 @@ def normalize_key(key):
             a = k._data
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if a.dtype == np.uint8:  # torch's deprecated byte masks
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                              "instead.", UserWarning, stacklevel=3)
+                a = a.astype(bool)
             out.append(a)
             basic = False
         elif isinstance(k, (bool, np.bool_)):
@@ -85,6 +91,7 @@ def _(grad, input_shape, key):
 
 @op(dtype=KEEP, method=False, export=False, inplace=True)
 def index_put_key(input, values, key: tuple, accumulate: bool = False, *, xp):
+    _check_put_dtype(input, values, key)
     out = input.copy()
     if accumulate:
         xp.add.at(out, key, values)
@@ -100,6 +107,15 @@ def _(grad, key, accumulate):
         g_in = grad.clone()
         set_index(g_in, key, 0)
     return g_in, grad[key]
+
+
+def _check_put_dtype(dst, values, key) -> None:
+    """torch casts a 0-d value written through one bool mask (its masked_fill_ path), nothing else."""
+    if hasattr(values, "dtype") and values.dtype != dst.dtype and not (
+            values.ndim == 0 and len(key) == 1 and getattr(key[0], "dtype", None) == np.bool_):
+        from .._dtype import FROM_NP
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {FROM_NP[dst.dtype]} "
+                           f"for the destination and {FROM_NP[values.dtype]} for the source.")
 
 
 def _getitem(self, key):
@@ -119,6 +135,8 @@ def set_index(self, key, value) -> None:
         if not dst.flags.writeable:
             raise RuntimeError("unsupported operation: the tensor's memory is read-only (an expanded or broadcast "
                                "view). Call .clone() before writing into it.")
+        if vt and not basic:
+            _check_put_dtype(dst, value._data, key)
         dst[key] = value._data if vt else value
         self._vc[0] += 1
         return

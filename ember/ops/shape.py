@@ -242,7 +242,7 @@ def unflatten(input, dim: int, sizes):
 @export
 def contiguous(input, memory_format=None):
     """input itself if C-contiguous, else a contiguous copy (torch.Tensor.contiguous)."""
-    return input if input._data.flags.c_contiguous else input.clone(memory_format=None)
+    return input if input._data.flags.c_contiguous else input.clone(memory_format="contiguous_format")
 
 
 @op(dtype=KEEP, view=True)
@@ -293,7 +293,10 @@ def _(grad, input_shape, dim, index):
 @op(dtype=KEEP, view=True)
 def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
     """A diagonal as a view, moved to the last dim (torch.diagonal)."""
-    return input.diagonal(offset, wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim))
+    out = input.diagonal(offset, wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim))
+    if input.flags.writeable:
+        out.flags.writeable = True  # NumPy's diagonal is read-only; torch's is a writable view
+    return out
 
 
 @diagonal.derivative
