@@ -1,9 +1,11 @@
 """Reverse-mode autograd: backward, grad, grad modes, Function, gradcheck, functional."""
 from __future__ import annotations
 
+import functools
+
 from .grad_mode import (STATE, enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
-from .graph import Node, run_backward, edge_of
+from .graph import Node, accumulate_grad, run_backward, edge_of
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
@@ -45,13 +47,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if retain_graph is None:
         retain_graph = create_graph
     roots, grads = _seeds(tensors, grad_tensors, create_graph)
-    edges = None
+    edges, handles = None, []
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         edges = [edge_of(t) for t in inputs]
-    run_backward(roots, grads, retain_graph, create_graph, inputs=edges)
+        # a non-leaf input accumulates into its own .grad, as in torch: a pre-hook on its node, for this pass only
+        handles = [t.grad_fn._add_pre_hook(t._output_nr, functools.partial(_accumulate_non_leaf, t))
+                   for t in inputs if t.grad_fn is not None]
+    try:
+        run_backward(roots, grads, retain_graph, create_graph, inputs=edges)
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _accumulate_non_leaf(t, grad) -> None:
+    # detached: the gradient flows on through the graph, so its array must be copied, never stolen, into t.grad
+    accumulate_grad(t, grad if STATE.grad_enabled else grad.detach())
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False, only_inputs: bool = True,
@@ -79,15 +93,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         slots.append(slot)
     run_backward(roots, grads, retain_graph, create_graph, inputs=edges, capture=capture)
     result = []
-    for t, slot in zip(inputs, slots):
+    for i, (t, slot) in enumerate(zip(inputs, slots)):
         g = slot[0]
         if g is None:
             if materialize_grads:
                 from ..ops.creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
         elif g._data.shape != t._data.shape:
             g = g.sum_to_size(t.shape)
         result.append(g)
@@ -101,3 +115,10 @@ class Variable:
         if requires_grad:
             data.requires_grad_(True)
         return data
+
+
+# after grad: functional uses it
+from . import anomaly_mode, function, functional  # noqa: E402,F401
+from .anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,  # noqa: E402
+                           set_anomaly_enabled, set_detect_anomaly)
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402

@@ -26,6 +26,11 @@ def is_inference_mode_enabled() -> bool:
 class _Mode:
     """A context manager that is also a decorator, as torch's grad modes are."""
 
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and not kwargs:  # a bare decorator: @no_grad, @inference_mode
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __call__(self, fn):
         if isinstance(fn, type):
             raise TypeError(f"{type(self).__name__} can only decorate functions, not classes")
@@ -70,8 +75,12 @@ class set_grad_enabled(_Mode):
         self.prev = STATE.grad_enabled
         STATE.grad_enabled = self.mode
 
+    def __call__(self, fn):
+        STATE.grad_enabled = self.prev  # used as a decorator: the mode applies only inside the calls
+        return super().__call__(fn)
+
     def __enter__(self):
-        pass
+        STATE.grad_enabled = self.mode
 
     def __exit__(self, *exc):
         STATE.grad_enabled = self.prev

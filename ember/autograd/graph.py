@@ -127,6 +127,9 @@ class AccumulateGrad(Node):
                 fn(var)
         return ()
 
+    def release(self) -> None:
+        """Nothing to free: the sink lives as long as its leaf and serves every graph built on it."""
+
 
 def accumulate_grad(var, grad) -> None:
     """Add grad into var.grad (torch's AccumulateGrad): steals an array nobody else holds, copies one that is shared."""
@@ -205,8 +208,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
     accumulate into (backward(inputs=...)). Nodes that lead to none of them are skipped.
     """
     deps: dict = {}
-    stack = [n for n, _ in roots if n is not None]
-    seen = set(stack)
+    seen = {n for n, _ in roots if n is not None}
+    stack = list(seen)  # once per node: two outputs of one node as roots must not count its inputs twice
     while stack:
         node = stack.pop()
         if node._released:
@@ -313,9 +316,13 @@ def _finish(node, deps, buffers, ready):
 
 
 def _needed_nodes(nodes, targets) -> set:
-    """Nodes from which some target is reachable."""
+    """Nodes that must run: those that reach a target through their inputs, and leaf sinks that are targets.
+
+    A non-leaf target's own node does not run (as in torch): it would only compute gradients nobody asked for, and
+    release what it saved.
+    """
     memo: dict = {}
-    order = []
+    order = set()  # a set: membership is tested for every edge
     stack = [(n, False) for n in nodes]
     while stack:
         node, done = stack.pop()
@@ -324,12 +331,13 @@ def _needed_nodes(nodes, targets) -> set:
             continue
         if node in memo or node in order:
             continue
-        order.append(node)
+        order.add(node)
         stack.append((node, True))
         for nxt, _ in node.next_functions:
             if nxt is not None and nxt not in memo:
                 stack.append((nxt, False))
-    return {n for n, v in memo.items() if v}
+    return {n for n in memo if (n in targets and type(n) is AccumulateGrad)
+            or any(memo.get(nxt, False) for nxt, _ in n.next_functions if nxt is not None)}
 
 
 def _run_pre_hooks(node, buf):
