@@ -191,7 +191,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = float(info.resolution)
+        self.resolution = float(f"1e-{info.precision}")  # torch: 10 ** -digits10, exact in decimal
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -205,14 +205,16 @@ class iinfo:
         type = to_dtype(type)
         if type.is_floating_point:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{type}'")
-        info = np.iinfo(type.np) if type is not bool else None
+        if type is bool:
+            raise TypeError("ember.bool is not supported by torch.iinfo")
+        info = np.iinfo(type.np)
         self.dtype = type.name
         self.bits = type.itemsize * 8
-        self.max = 1 if info is None else int(info.max)
-        self.min = 0 if info is None else int(info.min)
+        self.max = int(info.max)
+        self.min = int(info.min)
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 def result_type(tensor1, tensor2) -> dtype:

@@ -1,6 +1,8 @@
 """The Tensor: one array, its device, and its place in the autograd graph. Ops attach themselves (ember/ops)."""
 from __future__ import annotations
 
+import copy
+import operator
 import weakref
 
 import numpy as np
@@ -13,9 +15,20 @@ from .backends import CPU, device as _device_cls, to_device
 
 
 class Size(tuple):
-    """A tensor's shape (torch.Size): a tuple of ints."""
+    """A tensor's shape (torch.Size): a tuple of ints.
+
+    Prints as ``ember.Size([2, 3])`` where torch prints ``torch.Size([2, 3])``.
+    """
 
     __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        sizes = list(sizes)
+        try:
+            return tuple.__new__(cls, [operator.index(s) for s in sizes])
+        except TypeError:
+            bad = next(s for s in sizes if not hasattr(s, "__index__"))
+            raise TypeError(f"ember.Size() takes an iterable of 'int' (got '{type(bad).__name__}')") from None
 
     def __repr__(self):
         return f"ember.Size({list(self)})"
@@ -32,6 +45,9 @@ class Size(tuple):
 
     def __add__(self, other):
         return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(tuple(other), self))
 
     def __reduce__(self):
         return (Size, (tuple(self),))
@@ -50,13 +66,13 @@ class Tensor:
 
     def __new__(cls, *args, device=None, dtype=None):
         dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
             a = args[0]
             arr = (a._data.astype(dt.np) if isinstance(a, Tensor) else np.array(a, dtype=dt.np))
             if arr.ndim == 0 and not isinstance(a, Tensor):
                 raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], Size) else (args or (0,))
             arr = np.empty(tuple(int(s) for s in shape), dtype=dt.np)
         self = object.__new__(cls)
         _init(self, arr, CPU if device is None else to_device(device))
@@ -83,12 +99,14 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _size(Size, self._data.shape)
 
     def size(self, dim: int | None = None):
         """The shape, or the length of one dim (torch.Tensor.size)."""
         if dim is None:
-            return Size(self._data.shape)
+            return _size(Size, self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     @property
@@ -158,7 +176,15 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """Strides in elements (torch.Tensor.stride)."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        a = self._data
+        if a.size:
+            st = tuple(s // a.itemsize for s in a.strides)
+        else:  # NumPy gives empty arrays zero strides; torch gives them contiguous ones
+            st, n = [], 1
+            for s in reversed(a.shape):
+                st.insert(0, n)
+                n *= max(s, 1)
+            st = tuple(st)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self) -> int:
@@ -266,7 +292,12 @@ class Tensor:
             hooks = self._extras().setdefault("hooks", [])
             hooks.append(hook)
             return graph._RemovableHandle(hooks, hook)
-        return self.grad_fn._add_pre_hook(self._output_nr, hook)
+        handle = self.grad_fn._add_pre_hook(self._output_nr, hook)
+        retain = self._extra and self._extra.get("retains_grad")
+        if retain:  # as in torch, the retain_grad hook runs after every other hook of the tensor
+            retain.remove()
+            self.grad_fn._pre_hooks.append(retain._item)
+        return handle
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call hook(tensor) after the gradient was accumulated into this leaf's .grad."""
@@ -290,8 +321,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t._grad = grad.detach() if t._grad is None else t._grad + grad.detach()
-        self._extra["retains_grad"] = True
-        self.grad_fn._add_pre_hook(self._output_nr, hook)
+        self._extra["retains_grad"] = self.grad_fn._add_pre_hook(self._output_nr, hook)
 
     @property
     def retains_grad(self) -> bool:
@@ -328,7 +358,9 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy(force=True) if self._device.type != "cpu" else self._data
-        return a if dtype is None else a.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a  # NumPy 2 trusts copy=True (np.array(t)) to have copied
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -336,10 +368,15 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self) -> int:
         if self.is_floating_point() or self._data.size != 1:
@@ -360,7 +397,7 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __format__(self, spec):
         if self._data.ndim == 0:
@@ -371,19 +408,31 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                                "protocol at the moment.")
-        new = type(self).__new__(type(self)) if type(self) is not Tensor else object.__new__(Tensor)
+        new = object.__new__(type(self))
         _init(new, self._data.copy(), self._device)
         new._requires_grad = self._requires_grad
+        memo[id(self)] = new
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        memo[id(self)] = new
+        if hasattr(self, "__dict__"):  # a subclass's own attributes
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return new
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (type(self), self._data, str(self._device), self._requires_grad))
+        state = getattr(self, "__dict__", None)  # a subclass's own attributes
+        return (_rebuild, (type(self), self._data, str(self._device), self._requires_grad), state)
 
     def __setstate__(self, state):
-        pass
+        self.__dict__.update(state)
+
+    @staticmethod
+    def _make_subclass(cls, data: "Tensor", require_grad: bool = False) -> "Tensor":
+        """An instance of the Tensor subclass cls sharing data's storage, a new leaf (torch.Tensor._make_subclass)."""
+        t = object.__new__(cls)
+        _init(t, data._data, data._device)
+        t._vc = data._vc
+        t.requires_grad = require_grad
+        return t
 
 
 def _rebuild(cls, arr, device, requires_grad):
@@ -400,6 +449,9 @@ def _init(t, arr, device):
     t._grad = t.grad_fn = t._base = t._view = t._accum = t._extra = None
     t._output_nr = 0
     t._vc = [0]
+
+
+_size = tuple.__new__  # Size from a NumPy shape, skipping the int checks
 
 
 def _address(arr) -> int:

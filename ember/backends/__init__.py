@@ -18,7 +18,7 @@ class device:
             raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
         if ":" in type:
             if index is not None:
-                raise ValueError(f"type (string) must not include an index because index was passed explicitly: {type}")
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {type}")
             type, _, idx = type.partition(":")
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")

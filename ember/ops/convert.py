@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..backends import device as _device_cls, to_device
+from ._registry import export
 from .creation import to_dtype
 
 _LEGACY = {"FloatTensor": D.float32, "DoubleTensor": D.float64, "HalfTensor": D.float16, "BFloat16Tensor": D.bfloat16,
@@ -74,17 +75,30 @@ def _type(self, dtype=None, non_blocking: bool = False, **kwargs):
             raise ValueError(f"invalid type: '{dtype}'")
         out = to(self, _LEGACY[name])
         return out.cuda() if ".cuda." in dtype else out
-    if isinstance(dtype, type) and issubclass(dtype, Tensor) and dtype.__name__ in _LEGACY:
-        return to(self, _LEGACY[dtype.__name__])
-    return to(self, D.to_dtype(dtype))
+    return to(self, dtype._dtype if isinstance(dtype, _LegacyMeta) else D.to_dtype(dtype))
+
+
+@export(method=False)
+def is_floating_point(input: Tensor) -> bool:
+    """Whether input's dtype is a floating type (torch.is_floating_point)."""
+    if not isinstance(input, Tensor):
+        raise TypeError("is_floating_point(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.is_floating_point()
 
 
 Tensor.to = to
 Tensor.type = _type
 Tensor.type_as = lambda self, other: to(self, other.dtype)
 Tensor.cpu = lambda self, memory_format=None: to(self, "cpu")
-Tensor.cuda = lambda self, device=None, non_blocking=False, memory_format=None: to(self, "cuda" if device is None else
-                                                                                    _device_cls("cuda", device) if isinstance(device, int) else device)
+
+
+def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """A copy on a CUDA device (torch.Tensor.cuda); RuntimeError saying why when CUDA is not usable."""
+    return to(self, "cuda" if device is None else _device_cls("cuda", device) if isinstance(device, int) else device)
+
+
+Tensor.cuda = cuda
 
 
 class _LegacyMeta(type):
