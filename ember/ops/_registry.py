@@ -97,6 +97,8 @@ class Op:
                 kinds.append(("out", 0))
             elif pname == "needs":
                 kinds.append(("needs", 0))
+            elif pname == "tensors" and self.list_input:  # every tensor of a list input (einsum)
+                kinds.append(("tensors", 0))
             elif pname in tensor_names:
                 kinds.append(("tensor", tensor_names.index(pname)))
             elif pname.endswith("_shape") and pname[:-6] in tensor_names:
@@ -109,7 +111,8 @@ class Op:
         self.saves_self = ("tensor", 0) in kinds
         self.derivative_fn = fn
         cname = "".join(w.capitalize() for w in self.name.strip("_").split("_")) + "Backward0"
-        self.node_cls = type(cname, (OpNode,), {"__slots__": (), "_op": self, "__module__": "ember.autograd"})
+        self.node_cls = type(cname, (OpNode,), {"__slots__": (), "_op": self, "n_outputs": self.outputs,
+                                                "__module__": "ember.autograd"})
         return fn
 
     def bind(self, args, kwargs) -> tuple:
@@ -173,8 +176,13 @@ class OpNode(graph.Node):
                     value = tuple(_rewrap(a, self, i) for i, a in enumerate(arr))
                 else:
                     if vc[0] != version:
-                        raise _modified_error(Tensor._make(arr), op, version, output=True)
+                        raise _modified_error(_rewrap(arr, self, 0, vc), op, version, output=True)
                     value = _rewrap(arr, self, 0)
+            elif kind == "tensors":
+                for v in value:
+                    if type(v) is tuple and v[0]._vc[0] != v[1]:
+                        raise _modified_error(v[0], op, v[1])
+                value = [v[0] if type(v) is tuple else v for v in value]
             args.append(value)
         res = op.derivative_fn(*args)
         return res if type(res) is tuple else (res,)
@@ -184,8 +192,10 @@ class OpNode(graph.Node):
         self._saved = ()
 
 
-def _rewrap(arr, node, nr):
+def _rewrap(arr, node, nr, vc=None):
     t = Tensor._make(arr, _device_of(arr))
+    if vc is not None:  # the saved output's own counter, so the error reports its current version
+        t._vc = vc
     t.grad_fn, t._output_nr, t._requires_grad = node, nr, True
     return t
 
@@ -375,6 +385,8 @@ def _mark_view(op, res, inp, args):
     b = a.base
     if b is not None and isinstance(inp, Tensor):
         src = inp._data
+        if b is not src and b is not src.base and type(b) is not type(src):  # as_strided's DummyArray wraps the base
+            b = getattr(b, "base", None)
         if b is src or (src.base is not None and b is src.base):
             base = inp._base
             res._base = inp if base is None else base
@@ -407,7 +419,12 @@ def _make_node(op, tensors, args, res, snapshot=None):
             saved.append((res._data, res._vc, res._vc[0]) if res is not None else None)
         elif kind == "arg":
             saved.append(args[i])
+        elif kind == "tensors":
+            saved.append(tuple((t, t._vc[0]) if isinstance(t, Tensor) else t for t in tensors))
         elif kind == "shape":
+            if op.list_input:  # tensors_shape: one shape per tensor of the list
+                saved.append(tuple(t._data.shape for t in tensors))
+                continue
             t = tensors[i]
             saved.append(t._data.shape if isinstance(t, Tensor) else ())
         else:  # needs
@@ -425,7 +442,6 @@ def _finish_multi(op, r, tensors, args, dev, out):
     if STATE.grad_enabled and op.node_cls is not None and any(
             isinstance(t, Tensor) and t._requires_grad for t in tensors):
         node = _make_node(op, tensors, args, outs[0] if op.outputs == 1 else None)
-        node.n_outputs = op.outputs
         if op.outputs > 1:
             node._saved = tuple((tuple(o._data for o in outs[:op.outputs]), None, None) if k == "out" else v
                                 for (k, _), v in zip(op.saved, node._saved))

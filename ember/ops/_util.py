@@ -1,6 +1,8 @@
 """Small helpers shared by op declarations (dims, shapes, low-precision compute)."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import _dtype as D
@@ -38,7 +40,7 @@ def sizes(args) -> tuple:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
     try:
-        return tuple(int(s) for s in args)
+        return tuple(operator.index(s) for s in args)  # index, not int: torch rejects float sizes
     except TypeError:
         raise TypeError(f"expected a sequence of integers, got {args!r}") from None
 
