@@ -26,6 +26,8 @@ def _seeds(outputs, grad_outputs, create_graph):
         elif g._data.shape != out._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] has "
                                f"a shape of {tuple(out.shape)}.")
+        if g._data.dtype != out._data.dtype:  # torch rounds the seed to the output's dtype
+            g = g.to(out.dtype)
         if not create_graph:
             g = g.detach()
         roots.append(edge_of(out))

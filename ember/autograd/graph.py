@@ -14,6 +14,11 @@ from itertools import count
 
 from .grad_mode import STATE
 
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access "
+    "saved tensors after calling backward.")
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _seq = count()
 
@@ -212,13 +217,6 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
     stack = list(seen)  # once per node: two outputs of one node as roots must not count its inputs twice
     while stack:
         node = stack.pop()
-        if node._released:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors after they "
-                "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-                "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
-                f"time or if you need to access saved tensors after calling backward. (node {node.name()}, created "
-                f"at {format_site(node._site)})")
         for nxt, _ in node.next_functions:
             if nxt is not None:
                 deps[nxt] = deps.get(nxt, 0) + 1

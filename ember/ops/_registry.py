@@ -109,8 +109,10 @@ class Op:
                 raise TypeError(f"derivative of {self.name} names {pname!r}, which is not a parameter of the forward")
         self.saved = tuple(kinds)
         self.saves_self = ("tensor", 0) in kinds
+        self.keeps_tensors = any(k in ("tensor", "out", "tensors") for k, _ in kinds)
         self.derivative_fn = fn
-        cname = "".join(w.capitalize() for w in self.name.strip("_").split("_")) + "Backward0"
+        cname = _NODE_NAMES.get(self.name) or "".join(w.capitalize() for w in self.name.strip("_").split("_"))
+        cname += "Backward0"
         self.node_cls = type(cname, (OpNode,), {"__slots__": (), "_op": self, "n_outputs": self.outputs,
                                                 "__module__": "ember.autograd"})
         return fn
@@ -138,6 +140,10 @@ class Op:
         return full
 
 
+_NODE_NAMES = {"true_divide": "Div", "index_basic": "Index", "index_advanced": "Index", "index_put_key": "IndexPut",
+               "to_dtype": "ToCopy", "linalg_vector_norm": "LinalgVectorNorm"}
+
+
 def _positional(fn, params):
     """fn, callable with its keyword-only parameters (other than xp) given positionally."""
     npos = sum(p.kind is not p.KEYWORD_ONLY for p in params)
@@ -157,11 +163,8 @@ class OpNode(graph.Node):
     _op: Op
 
     def apply(self, grads):
-        if self._released:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors after they "
-                "have already been freed). Specify retain_graph=True if you need to backward through the graph a "
-                "second time or if you need to access saved tensors after calling backward.")
+        if self._released and self._op.keeps_tensors:  # as torch: only a node that kept tensors cannot run twice
+            raise RuntimeError(f"{graph.FREED_MESSAGE} (node {self.name()}, created at {graph.format_site(self._site)})")
         op = self._op
         args = [grads[0] if op.outputs == 1 else grads]
         for (kind, _), value in zip(op.saved, self._saved):
@@ -188,8 +191,10 @@ class OpNode(graph.Node):
         return res if type(res) is tuple else (res,)
 
     def release(self):
+        """Drop kept tensors (shapes and arguments stay: a node that kept no tensor can run again, as in torch)."""
         self._released = True
-        self._saved = ()
+        if self._op.keeps_tensors:
+            self._saved = tuple(None if k in ("tensor", "out", "tensors") else v for (k, _), v in zip(self._op.saved, self._saved))
 
 
 def _rewrap(arr, node, nr, vc=None):
@@ -277,12 +282,25 @@ def _prep(op, tensors):
     if policy is FLOAT and rt._kind < 2:
         rt = D.get_default_dtype()
     nd = rt.np
-    arrays = [(t._data if t._data.dtype == nd else t._data.astype(nd)) if isinstance(t, Tensor) else t for t in tensors]
+    arrays = [(t._data if t._data.dtype == nd else t._data.astype(nd)) if isinstance(t, Tensor) else
+              _wrap_int(t, nd) if type(t) is int and nd.kind in "iu" and op.wrap_ints else t for t in tensors]
     return arrays, (None if policy is COMPARE else nd), dev
 
 
 _RESULT = D._RESULT_CACHE
 _NUMBERS = (int, float, bool)
+
+
+def _wrap_int(v: int, nd):
+    """A Python int outside the integer dtype's range wraps around, as in torch (NumPy 2 raises OverflowError)."""
+    info = np.iinfo(nd)
+    if info.min <= v <= info.max:
+        return v
+    bits = 8 * nd.itemsize
+    v %= 1 << bits
+    if nd.kind == "i" and v >= 1 << (bits - 1):
+        v -= 1 << bits
+    return nd.type(v)
 
 
 def _result_dtype(key):
@@ -607,11 +625,12 @@ def _public_inplace(op):
 
 
 def op(fn=None, *, name=None, dtype=PROMOTE, method=True, inplace=False, view=False, outputs=1, out_names=None,
-       export=True, differentiable=True):
+       export=True, differentiable=True, wrap_ints=True):
     """Register an op (see the module's notes). Returns the Op; ``@that.derivative`` adds its derivative."""
     def register(f):
         nm = name or f.__name__
         o = Op(f, nm, dtype, view, outputs, out_names, differentiable)
+        o.wrap_ints = wrap_ints  # Python ints beyond an integer dtype's range wrap around (not pow's exponent)
         REGISTRY[nm] = o
         pub = _public(o)
         o.public = pub

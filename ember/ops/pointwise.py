@@ -374,7 +374,7 @@ def _int_pow(base, exponent, xp):
     return xp.where(neg, small, r)
 
 
-@op(inplace=True)
+@op(inplace=True, wrap_ints=False)
 def pow(input, exponent, *, xp):
     """input ** exponent, broadcasting; either may be a Python number (torch.pow, ``**``).
 
