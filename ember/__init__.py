@@ -28,3 +28,7 @@ from ._dtype import result_type  # noqa: E402,F811
 def is_tensor(obj):
     """True for ember tensors (torch.is_tensor)."""
     return isinstance(obj, Tensor)
+
+
+from . import random  # noqa: E402
+from .random import Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state  # noqa: E402,E501

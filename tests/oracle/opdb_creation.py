@@ -1,0 +1,128 @@
+"""OpInfo rows: creation and random ops.
+
+Random ops draw other numbers than torch (ember/random.py), so their rows compare shapes, dtypes and errors only
+(nondeterministic_values); distributions, seeding and zero gradients are tested in tests/ops/test_random.py, and the
+factories (tensor, zeros, arange, linspace, ...; not registered ops) in tests/ops/test_creation.py.
+"""
+from tests.oracle.core import ALL, FLOATS, NUMERIC, ErrorInput, OpInfo, T
+
+
+def _random(name, fn, samples, dtypes=ALL, covers=()):
+    return OpInfo(name, fn, samples, dtypes=dtypes, order=0, nondeterministic_values=True, covers=covers)
+
+
+S = [((3, 4),), ((),), ((0, 3),)]
+P = [(T((3, 4), low=0, high=1),), (T((), low=0, high=1),), (T((0, 2), low=0, high=1),)]
+
+OPS = [
+    _random("normal", lambda m, a, b: m.normal(a, b.abs()), [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (2, 3)),
+                                                             ((0, 3), (3,))], dtypes=NUMERIC),
+    _random("normal_tensor_float", lambda m, a: m.normal(a, 2.0), S, dtypes=NUMERIC, covers=("normal",)),
+    _random("normal_float_tensor", lambda m, b: m.normal(1.0, b.abs()), S, dtypes=NUMERIC, covers=("normal",)),
+    _random("bernoulli", lambda m, p: m.bernoulli(p), P, dtypes=NUMERIC),
+    _random("bernoulli_p", lambda m, x: m.bernoulli(x, 0.3), S, covers=("bernoulli",)),
+    _random("poisson", lambda m, r: m.poisson(r), [(T((3, 4), low=0, high=5),), (T((), low=0, high=5),)],
+            dtypes=NUMERIC),
+    _random("multinomial", lambda m, p: m.multinomial(p, 2), [(T((3, 4), low=0.1, high=1),),
+                                                             (T((5,), low=0.1, high=1),)], dtypes=NUMERIC),
+    _random("multinomial_replacement", lambda m, p: p.multinomial(6, True), [(T((3, 4), low=0.1, high=1),)],
+            dtypes=FLOATS, covers=("multinomial",)),
+    _random("uniform_", lambda m, x: x.clone().uniform_(-1, 2), S),
+    _random("normal_", lambda m, x: x.clone().normal_(1, 3), S),
+    _random("bernoulli_", lambda m, x: x.clone().bernoulli_(0.25), S),
+    _random("bernoulli_tensor", lambda m, x, p: x.clone().bernoulli_(p), [((3, 4), T((4,), low=0, high=1))],
+            covers=("bernoulli_",)),
+    _random("exponential_", lambda m, x: x.clone().exponential_(2.0), S),
+    _random("geometric_", lambda m, x: x.clone().geometric_(0.3), S),
+    _random("log_normal_", lambda m, x: x.clone().log_normal_(), S),
+    _random("cauchy_", lambda m, x: x.clone().cauchy_(0.5, 2.0), S),
+    _random("random_", lambda m, x: x.clone().random_(), S),
+    _random("random_to", lambda m, x: x.clone().random_(2), S, covers=("random_",)),
+    _random("random_from_to", lambda m, x: x.clone().random_(-1, 1), S, dtypes=FLOATS + ("int8", "int64"),
+            covers=("random_",)),
+]
+
+ERRORS = [
+    # factories
+    ErrorInput("zeros_negative", lambda m: m.zeros(2, -1)),
+    ErrorInput("zeros_float_size", lambda m: m.zeros(2.0)),
+    ErrorInput("zeros_no_size", lambda m: m.zeros()),
+    ErrorInput("zeros_out_dtype", lambda m: m.zeros(3, dtype=m.float32, out=m.empty(0, dtype=m.int64))),
+    ErrorInput("full_int_size", lambda m: m.full(2, 3.0)),
+    ErrorInput("full_tensor_fill", lambda m: m.full((2,), m.ones(2))),
+    ErrorInput("full_overflow", lambda m: m.full((2,), 300, dtype=m.uint8)),
+    ErrorInput("full_inf_int", lambda m: m.full((2,), float("inf"), dtype=m.int64)),
+    ErrorInput("full_overflow_half", lambda m: m.full((2,), 1e10, dtype=m.float16)),
+    ErrorInput("full_like_overflow", lambda m: m.full_like(m.ones(2, dtype=m.uint8), 300)),
+    ErrorInput("arange_zero_step", lambda m: m.arange(0, 10, 0)),
+    ErrorInput("arange_truncated_step", lambda m: m.arange(0, 1, 0.3, dtype=m.int64)),
+    ErrorInput("arange_sign", lambda m: m.arange(0, 10, -1)),
+    ErrorInput("arange_inf", lambda m: m.arange(0, float("inf"))),
+    ErrorInput("arange_bool", lambda m: m.arange(0, 5, dtype=m.bool)),
+    ErrorInput("linspace_negative_steps", lambda m: m.linspace(0, 1, -1)),
+    ErrorInput("linspace_float_steps", lambda m: m.linspace(0, 1, 3.0)),
+    ErrorInput("linspace_1d_start", lambda m: m.linspace(m.zeros(1), 1, 3)),
+    ErrorInput("linspace_bool", lambda m: m.linspace(0, 1, 3, dtype=m.bool)),
+    ErrorInput("eye_negative_n", lambda m: m.eye(-1)),
+    ErrorInput("eye_negative_m", lambda m: m.eye(2, -1)),
+    ErrorInput("empty_strided_rank", lambda m: m.empty_strided((2, 3), (1,))),
+    ErrorInput("tril_indices_negative", lambda m: m.tril_indices(-1, 3)),
+    ErrorInput("triu_indices_float", lambda m: m.triu_indices(3, 3, dtype=m.float32)),
+    ErrorInput("tensor_ragged", lambda m: m.tensor([[1, 2], [3]])),
+    ErrorInput("tensor_not_sequence", lambda m: m.tensor([[1], 2])),
+    ErrorInput("tensor_none", lambda m: m.tensor([None])),
+    ErrorInput("tensor_str", lambda m: m.tensor("a")),
+    ErrorInput("tensor_multi_element_tensors", lambda m: m.tensor([m.ones(2), m.ones(2)])),
+    ErrorInput("tensor_int_overflow", lambda m: m.tensor([2 ** 63])),
+    ErrorInput("tensor_uint8_overflow", lambda m: m.tensor([300], dtype=m.uint8)),
+    ErrorInput("tensor_nan_to_int", lambda m: m.tensor([float("nan")], dtype=m.int64)),
+    ErrorInput("tensor_int_requires_grad", lambda m: m.tensor([1, 2], requires_grad=True)),
+    ErrorInput("from_numpy_list", lambda m: m.from_numpy([1, 2])),
+    ErrorInput("asarray_list_no_copy", lambda m: m.asarray([1, 2], copy=False)),
+    ErrorInput("asarray_alias_dtype", lambda m: m.asarray(m.ones(2), dtype=m.float64, copy=False)),
+    # random factories
+    ErrorInput("rand_int", lambda m: m.rand(3, dtype=m.int64)),
+    ErrorInput("randn_int", lambda m: m.randn(3, dtype=m.int64)),
+    ErrorInput("rand_negative", lambda m: m.rand(-1)),
+    ErrorInput("rand_out_dtype", lambda m: m.rand(3, dtype=m.float64, out=m.zeros(2))),
+    ErrorInput("randint_empty_range", lambda m: m.randint(5, 5, (3,))),
+    ErrorInput("randint_int_size", lambda m: m.randint(10, 3)),
+    ErrorInput("randint_float_bounds", lambda m: m.randint(3.5, 10.2, (3,))),
+    ErrorInput("randint_uint8_high", lambda m: m.randint(0, 300, (3,), dtype=m.uint8)),
+    ErrorInput("randint_uint8_low", lambda m: m.randint(-1, 3, (3,), dtype=m.uint8)),
+    ErrorInput("randperm_negative", lambda m: m.randperm(-1)),
+    ErrorInput("randperm_bool", lambda m: m.randperm(3, dtype=m.bool)),
+    ErrorInput("randperm_uint8_overflow", lambda m: m.randperm(258, dtype=m.uint8)),
+    ErrorInput("normal_numbers_no_size", lambda m: m.normal(0.0, 1.0)),
+    ErrorInput("normal_tensor_with_size", lambda m: m.normal(m.zeros(2), 1.0, (3,))),
+    ErrorInput("normal_negative_std", lambda m: m.normal(0.0, -1.0, (2,))),
+    ErrorInput("normal_negative_std_tensor", lambda m: m.normal(m.zeros(2), m.tensor([1.0, -2.0]))),
+    ErrorInput("normal_broadcast", lambda m: m.normal(m.zeros(3), m.ones(4))),
+    ErrorInput("bernoulli_p_range", lambda m: m.bernoulli(m.tensor([0.5, 1.5]))),
+    ErrorInput("bernoulli_p_float_range", lambda m: m.bernoulli(m.zeros(3), 1.5)),
+    ErrorInput("poisson_negative", lambda m: m.poisson(m.tensor([-1.0, 2.0]))),
+    ErrorInput("multinomial_too_many", lambda m: m.multinomial(m.tensor([1.0, 2, 3]), 4)),
+    ErrorInput("multinomial_negative", lambda m: m.multinomial(m.tensor([-1.0, 2, 3]), 1)),
+    ErrorInput("multinomial_zero_sum", lambda m: m.multinomial(m.zeros(3), 1)),
+    ErrorInput("multinomial_3d", lambda m: m.multinomial(m.ones(2, 3, 4), 1)),
+    ErrorInput("multinomial_zero_samples", lambda m: m.multinomial(m.ones(3), 0)),
+    ErrorInput("multinomial_nan", lambda m: m.multinomial(m.tensor([1.0, float("nan")]), 1)),
+    # in-place samplers
+    ErrorInput("uniform_reversed", lambda m: m.zeros(3).uniform_(1, 0)),
+    ErrorInput("normal_negative_std_", lambda m: m.zeros(3).normal_(0, -1)),
+    ErrorInput("exponential_zero", lambda m: m.zeros(3).exponential_(0)),
+    ErrorInput("geometric_one", lambda m: m.zeros(3).geometric_(1)),
+    ErrorInput("log_normal_zero_std", lambda m: m.zeros(3).log_normal_(1, 0)),
+    ErrorInput("cauchy_zero_sigma", lambda m: m.zeros(3).cauchy_(0, 0)),
+    ErrorInput("bernoulli_float_range", lambda m: m.zeros(3).bernoulli_(1.5)),
+    ErrorInput("bernoulli_expand", lambda m: m.zeros(3).bernoulli_(m.tensor([0.1, 0.2]))),
+    ErrorInput("random_reversed", lambda m: m.zeros(3).random_(5, 2)),
+    ErrorInput("random_uint8_overflow", lambda m: m.zeros(3, dtype=m.uint8).random_(300)),
+    ErrorInput("random_bool_range", lambda m: m.zeros(3, dtype=m.bool).random_(0, 3)),
+    ErrorInput("random_float_arg", lambda m: m.zeros(3).random_(2.5)),
+    ErrorInput("uniform_leaf_requires_grad", lambda m: m.ones(3, requires_grad=True).uniform_()),
+    ErrorInput("generator_not_generator", lambda m: m.rand(2, generator=5)),
+    ErrorInput("generator_bad_state", lambda m: m.Generator().set_state(m.zeros(5, dtype=m.uint8))),
+    ErrorInput("generator_state_dtype", lambda m: m.Generator().set_state(m.zeros(5))),
+    ErrorInput("manual_seed_overflow", lambda m: m.Generator().manual_seed(2 ** 64)),
+]
