@@ -3,6 +3,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# NumPy warns on overflow, 0/0 and log(0) inside an op's forward; torch returns inf/nan silently, and so does ember.
+# The filter matches warnings raised from ember's own modules only: the user's NumPy code keeps its warnings.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
+
 from . import _dtype
 from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, dtype, finfo, iinfo,
                      get_default_dtype, set_default_dtype, promote_types, can_cast)
@@ -12,6 +18,7 @@ from ._tensor import Tensor, Size
 from ._printing import set_printoptions
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from . import ops as _ops
 from . import linalg
 from . import cuda

@@ -82,12 +82,7 @@ class Tensor:
     @staticmethod
     def _make(arr, device=CPU) -> "Tensor":
         t = object.__new__(Tensor)
-        t._data = arr
-        t._device = device
-        t._requires_grad = False
-        t._grad = t.grad_fn = t._base = t._view = t._accum = t._extra = None
-        t._output_nr = 0
-        t._vc = [0]
+        _init(t, arr, device)
         return t
 
     _dtype_of = staticmethod(D.from_np)

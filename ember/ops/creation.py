@@ -288,24 +288,24 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 @export(method=False)
-def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+def zeros(*size_args, size=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (torch.zeros)."""
-    return _factory(size_arg(size, "zeros"), 0, dtype, device, requires_grad, out)
+    return _factory(size_arg(size_args if size is None else (size,), "zeros"), 0, dtype, device, requires_grad, out)
 
 
 @export(method=False)
-def ones(*size, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+def ones(*size_args, size=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones (torch.ones)."""
-    return _factory(size_arg(size, "ones"), 1, dtype, device, requires_grad, out)
+    return _factory(size_arg(size_args if size is None else (size,), "ones"), 1, dtype, device, requires_grad, out)
 
 
 @export(method=False)
-def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+def empty(*size_args, size=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
           requires_grad: bool = False, memory_format=None) -> Tensor:
     """An uninitialised tensor (torch.empty)."""
-    return _factory(size_arg(size, "empty"), None, dtype, device, requires_grad, out)
+    return _factory(size_arg(size_args if size is None else (size,), "empty"), None, dtype, device, requires_grad, out)
 
 
 @export(method=False)

@@ -63,19 +63,19 @@ def _zero_grads(grad, needs):
 
 
 @export(method=False)
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+def rand(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) (torch.rand); floating dtypes only."""
-    shape = size_arg(size, "rand")
+    shape = size_arg(size_args if size is None else (size,), "rand")
     dt = _float_dtype(result_dtype(dtype, out, D.get_default_dtype()), "check_uniform_bounds")
     return place(_uniform(bits(generator), shape, dt).astype(dt.np, copy=False), device, requires_grad, out)
 
 
 @export(method=False)
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
+def randn(*size_args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, pin_memory: bool = False,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples (torch.randn); floating dtypes only."""
-    shape = size_arg(size, "randn")
+    shape = size_arg(size_args if size is None else (size,), "randn")
     dt = _float_dtype(result_dtype(dtype, out, D.get_default_dtype()), "normal_kernel_cpu", math.prod(shape))
     return place(_standard_normal(bits(generator), shape, dt).astype(dt.np, copy=False), device, requires_grad, out)
 

@@ -248,19 +248,8 @@ def test_saved_input_modified_later_raises():
 
 def test_saved_output_is_rewrapped_and_version_checked():
     def case(m):
-        class Exp(m.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                out = x.exp()
-                ctx.save_for_backward(out)
-                return out
-
-            @staticmethod
-            def backward(ctx, g):
-                out, = ctx.saved_tensors
-                return g * out
         x = leaf(m)
-        y = Exp.apply(x)
+        y = exp_fn(m).apply(x)
         node = y.grad_fn
         saved, = node.saved_tensors
         y.sum().backward()
