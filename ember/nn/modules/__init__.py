@@ -1,0 +1,2 @@
+"""Layers (torch.nn.modules)."""
+from .module import Module  # noqa: F401
