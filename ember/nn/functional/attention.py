@@ -1,0 +1,2 @@
+"""nn.functional: attention (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: linear (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: loss (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: vision (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn modules: channelshuffle (being written)."""
+__all__: list = []

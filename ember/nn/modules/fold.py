@@ -1,0 +1,2 @@
+"""nn modules: fold (being written)."""
+__all__: list = []

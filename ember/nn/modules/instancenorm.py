@@ -1,0 +1,2 @@
+"""nn modules: instancenorm (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn modules: pixelshuffle (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.utils: clip_grad (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.utils: convert_parameters (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.utils: hooks (being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.utils: parametrize (being written)."""
+__all__: list = []

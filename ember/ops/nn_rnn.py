@@ -1,0 +1,2 @@
+"""Fused nn ops: nn_rnn (being written)."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Activation checkpointing (torch.utils.checkpoint) (being written)."""
