@@ -1,2 +1,21 @@
-"""nn modules: channelshuffle (being written)."""
-__all__: list = []
+"""nn modules: ChannelShuffle (torch.nn.ChannelShuffle)."""
+from __future__ import annotations
+
+from .. import functional as F
+from .module import Module
+
+__all__ = ["ChannelShuffle"]
+
+
+class ChannelShuffle(Module):
+    """Interleaves the channels of (N, C, *) across groups (torch.nn.ChannelShuffle)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
