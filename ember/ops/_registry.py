@@ -396,6 +396,7 @@ def call(op, args, kwargs, out=None):
 
 
 _BF16 = D.bfloat16.np
+_NO_EDGE = (None, 0)
 
 
 def _mark_view(op, res, inp, args):
@@ -417,13 +418,15 @@ def _make_node(op, tensors, args, res, snapshot=None):
     node = op.node_cls.__new__(op.node_cls)
     edges = []
     meta = []
-    edge_of = graph.edge_of
     for t in tensors:
         if isinstance(t, Tensor):
-            edges.append(edge_of(t))
-            meta.append((t._data.shape, t._data.dtype))
+            fn = t.grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else
+                         (graph.get_accumulator(t), 0) if t._requires_grad else _NO_EDGE)
+            a = t._data
+            meta.append((a.shape, a.dtype))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             meta.append(None)
     node._init(tuple(edges), tuple(meta), 4)  # creation_site, _init, _make_node, call: then fn or the user
     saved = []
