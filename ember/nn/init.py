@@ -226,3 +226,12 @@ kaiming_uniform = _deprecated(kaiming_uniform_)
 kaiming_normal = _deprecated(kaiming_normal_)
 orthogonal = _deprecated(orthogonal_)
 sparse = _deprecated(sparse_)
+
+
+def _fan_in_uniform_(weight: Tensor, bias: Tensor | None) -> None:
+    """torch's default for Linear and Conv: kaiming_uniform_(a=sqrt(5)) (uniform +-1/sqrt(fan_in)), bias likewise."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

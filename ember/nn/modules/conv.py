@@ -1,7 +1,6 @@
 """nn modules: convolutions (torch.nn.Conv1d ... ConvTranspose3d)."""
 from __future__ import annotations
 
-import math
 
 from ...ops.creation import empty
 from .. import functional as F
@@ -75,11 +74,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._fan_in_uniform_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

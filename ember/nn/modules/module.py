@@ -819,3 +819,17 @@ def _annotate(err: Exception, module: Module) -> None:
 def _short_repr(m: Module) -> str:
     extra = m.extra_repr()
     return f"{m._get_name()}({extra})" if "\n" not in extra else m._get_name()
+
+
+def register_weight_bias(module: Module, shape, weight: bool = True, bias: bool = True, device=None,
+                         dtype=None) -> None:
+    """Register `weight` and `bias` Parameters of one shape (uninitialised), or None where absent, in torch's order."""
+    from ...ops.creation import empty
+    if weight:
+        module.weight = Parameter(empty(shape, device=device, dtype=dtype))
+    else:
+        module.register_parameter("weight", None)
+    if weight and bias:
+        module.bias = Parameter(empty(shape, device=device, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
