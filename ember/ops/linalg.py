@@ -337,7 +337,6 @@ def _einsum(tensors, equation: str, *, xp):
 @_einsum.derivative
 def _(grad, tensors, equation, needs):
     subs, out = _einsum_parse(equation, [t.ndim for t in tensors])
-    size = _einsum_sizes(subs, [t.shape for t in tensors])
     spare = iter(c for c in string.ascii_letters if c not in "".join(subs) + out)
     grads = []
     for k, (s, t) in enumerate(zip(subs, tensors)):

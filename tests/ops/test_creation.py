@@ -151,7 +151,7 @@ CASES = {
     "tensor_list_one_element_tensors": lambda m: m.tensor([m.tensor([1.0]), m.tensor([2.0])]),
     "tensor_nested_0d_tensors": lambda m: m.tensor([[m.tensor(1.0)], [m.tensor(2.0)]]),
     "tensor_list_of_arrays": lambda m: m.tensor([np.array([1, 2], dtype=np.int32)] * 2),
-    "tensor_numpy_int32": lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
+    "tensor_numpy_array_int32": lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
     "tensor_numpy_float64": lambda m: m.tensor(np.array([1.0, 2.0])),
     "tensor_numpy_strided": lambda m: m.tensor(np.arange(10.0)[::3]),
     "tensor_numpy_negative_strides": lambda m: m.tensor(np.arange(5)[::-1]),

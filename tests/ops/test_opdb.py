@@ -2,7 +2,7 @@
 import pytest
 
 from ember.ops import REGISTRY
-from tests.oracle.core import FLOATS, check_error, check_gradcheck, check_sample
+from tests.oracle.core import check_error, check_gradcheck, check_sample
 from tests.oracle.opdb import ERRORS, OPDB, UNTESTED
 
 CASES = [(info, dt) for info in OPDB for dt in info.dtypes]

@@ -6,7 +6,7 @@ samples of inputs, the dtypes to try and the derivative order to check with (gra
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Callable
 
 import ml_dtypes
 import numpy as np

@@ -1,6 +1,6 @@
 """OpInfo rows: reductions (sum, mean, prod, max, var, norm, logsumexp, all, ...) and scans (cumsum, cummax, ...)."""
 import ember
-from tests.oracle.core import ALL, FLOATS, NUMERIC, ErrorInput, OpInfo, T
+from tests.oracle.core import ALL, FLOATS, NUMERIC, ErrorInput, OpInfo
 
 # (shape, dim, keepdim): int, negative and list dims (a tuple would be read as a shape), None and [] for all dims,
 # 0-d, empty
