@@ -239,26 +239,20 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = [(-n._seq, n) for n in buffers if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    filtered = capture is not None or needed is not None
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     anomaly = STATE.anomaly
     try:
         while ready:
-            _, node = heapq.heappop(ready)
+            node = heappop(ready)[1]
             buf = buffers.pop(node, None)
             if buf is None:
                 continue
             if node._pre_hooks:
                 buf = _run_pre_hooks(node, buf)
-            if capture is not None:
-                for nr, g in enumerate(buf):
-                    slot = capture.get((node, nr))
-                    if slot is not None:
-                        slot[0] = g if slot[0] is None else slot[0] + g
-                if type(node) is AccumulateGrad:
-                    _finish(node, deps, buffers, ready)
-                    continue
-            if needed is not None and node not in needed:
+            if filtered and _skip(node, buf, capture, needed):
                 _finish(node, deps, buffers, ready)
                 continue
             try:
@@ -277,30 +271,51 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
             if anomaly:
                 _check_anomaly(node, outs)
             meta = node._meta
-            for i, (nxt, nr) in enumerate(node.next_functions):
+            n_outs = len(outs)
+            i = -1
+            for nxt, nr in node.next_functions:
+                i += 1
                 if nxt is None:
                     continue
-                g = outs[i] if i < len(outs) else None
+                g = outs[i] if i < n_outs else None
                 if g is not None:
+                    a = g._data
+                    shape, dt = meta[i]
+                    if a.shape != shape:
+                        g = _sum_to(g, shape)
+                    if a.dtype is not dt and a.dtype != dt:
+                        g = g.to(g._dtype_of(dt))
                     if i and type(nxt) is AccumulateGrad and any(g is o for o in outs[:i]):
                         g = g.clone()  # one gradient for several inputs (add): each leaf must own its .grad
-                    shape, dt = meta[i]
-                    if g._data.shape != shape:
-                        g = _sum_to(g, shape)
-                    if g._data.dtype != dt:
-                        g = g.to(g._dtype_of(dt))
                     b = buffers.get(nxt)
                     if b is None:
-                        b = buffers[nxt] = [None] * nxt.n_outputs
-                    b[nr] = g if b[nr] is None else b[nr] + g
+                        if nxt.n_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            b = buffers[nxt] = [None] * nxt.n_outputs
+                            b[nr] = g
+                    else:
+                        b[nr] = g if b[nr] is None else b[nr] + g
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0 and nxt in buffers:
-                    heapq.heappush(ready, (-nxt._seq, nxt))
+                    heappush(ready, (-nxt._seq, nxt))
             if not retain_graph:
                 node.release()
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _skip(node, buf, capture, needed) -> bool:
+    """autograd.grad captures the gradients of its inputs and never accumulates; nodes leading nowhere are skipped."""
+    if capture is not None:
+        for nr, g in enumerate(buf):
+            slot = capture.get((node, nr))
+            if slot is not None:
+                slot[0] = g if slot[0] is None else slot[0] + g
+        if type(node) is AccumulateGrad:
+            return True
+    return needed is not None and node not in needed
 
 
 def _finish(node, deps, buffers, ready):
