@@ -1,0 +1,1 @@
+"""ember.utils.data: datasets, samplers, DataLoader (torch.utils.data) (being written)."""
