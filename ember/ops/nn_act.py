@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 
 from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ._registry import KEEP, op
 from ._util import LOW, wrap_dim
-from .pointwise import _erf, supports
+from .pointwise import _erf, f32, mul_into, supports
 
 
 def _float_input(input, dtype, kernel: str):
@@ -53,6 +55,13 @@ def softmax(input, dim: int, dtype: object = None, *, xp):
 
 @softmax.derivative
 def _(grad, out, dim):
+    # first order: array code, no graph; the ember ops below serve double backward
+    if not STATE.grad_enabled and out.ndim:
+        y = f32(out._data)
+        r = y * f32(grad._data)
+        y = y * r.sum(axis=dim, keepdims=True)
+        r -= y
+        return (Tensor._make(r, out._device),)
     gy = grad * out
     return (gy - out * gy.sum(dim, keepdim=True),)
 
@@ -66,6 +75,12 @@ def log_softmax(input, dim: int, dtype: object = None, *, xp):
 
 @log_softmax.derivative
 def _(grad, out, dim):
+    if not STATE.grad_enabled and out.ndim:
+        xp = out._device.xp
+        g = f32(grad._data)
+        r = xp.exp(f32(out._data))
+        r *= g.sum(axis=dim, keepdims=True)
+        return (Tensor._make(xp.subtract(g, r, out=r), out._device),)
     return (grad - out.exp() * grad.sum(dim, keepdim=True),)
 
 
@@ -75,27 +90,90 @@ _TANH_K = math.sqrt(2 / math.pi)
 _TANH_C = 0.044715
 
 
+def _gelu_input(input, approximate: str):
+    supports("GeluKernelImpl", input, "f")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return f32(input)
+
+
+def _cdf(x, xp):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, in x's dtype: one erf call."""
+    r = _erf(x * _SQRT1_2, xp)
+    r += 1
+    r *= 0.5
+    return r
+
+
+def _tanh_parts(x, xp):
+    """(t, u') of gelu's tanh formula: t = tanh(u), u = k (x + c x^3), u' = k (1 + 3 c x^2)."""
+    x2 = x * x
+    u = x2 * _TANH_C
+    u += 1
+    u *= x
+    u *= _TANH_K
+    du = x2
+    du *= 3 * _TANH_C * _TANH_K
+    du += _TANH_K
+    return xp.tanh(u, out=u), du
+
+
 @op(dtype=KEEP, method=False, export=False)
 def gelu(input, approximate: str = "none", *, xp):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses torch's tanh formula (F.gelu)."""
-    supports("GeluKernelImpl", input, "f")
-    x = input.astype(xp.float32) if input.dtype in LOW else input
+    x = _gelu_input(input, approximate)
+    if x.ndim == 0:  # 0-d arrays: ufuncs return scalars, which the in-place steps below cannot write into
+        return gelu.forward(input.reshape(1), approximate, xp=xp).reshape(())
     if approximate == "none":
-        # erf in float64: fdlibm's polynomials are exact there, and float32 inputs round once at the end
-        r = x * (0.5 * (1 + _erf(x.astype(xp.float64) * _SQRT1_2, xp)))
-    elif approximate == "tanh":
-        r = 0.5 * x * (1 + xp.tanh(_TANH_K * (x + _TANH_C * x * x * x)))
+        r = _cdf(x, xp)
     else:
-        raise RuntimeError("approximate argument must be either none or tanh.")
+        r, _ = _tanh_parts(x, xp)
+        r += 1
+        r *= 0.5
+    r *= x
     return r.astype(input.dtype, copy=False)
 
 
 @gelu.derivative
 def _(grad, input, approximate):
-    x = input
-    if approximate == "tanh":
-        t = ((x + x * x * x * _TANH_C) * _TANH_K).tanh()
-        return (grad * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * _TANH_K * (x * x * (3 * _TANH_C) + 1)),)
-    cdf = ((x * _SQRT1_2).erf() + 1) * 0.5
-    pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
-    return (grad * (cdf + x * pdf),)
+    return (gelu_backward(grad, input, approximate),)
+
+
+@op(method=False, export=False)
+def gelu_backward(grad, input, approximate: str = "none", *, xp):
+    """grad * gelu'(input), computing erf (or tanh) once (torch's gelu_backward; NOTE [ Backward ops ])."""
+    x = f32(input)
+    if x.ndim == 0:
+        return gelu_backward.forward(grad, input.reshape(1), approximate, xp=xp).reshape(())
+    if approximate == "tanh":  # 0.5 (1 + t) + 0.5 x (1 - t^2) u'
+        t, du = _tanh_parts(x, xp)
+        r = t * -t
+        r += 1
+        r *= du
+        r *= x
+        r += t
+        r += 1
+        r *= 0.5
+    else:  # Phi(x) + x phi(x)
+        r = x * x
+        r *= -0.5
+        xp.exp(r, out=r)
+        r *= x
+        r *= _INV_SQRT_2PI
+        r += _cdf(x, xp)
+    return mul_into(r, f32(grad), xp)
+
+
+@gelu_backward.derivative
+def _(gg, grad, input, approximate, needs):
+    gx = None
+    if needs[1]:
+        x = input
+        if approximate == "tanh":  # (1 - t^2) (u' - x t u'^2 + 3 k c x^2)
+            t = ((x + x * x * x * _TANH_C) * _TANH_K).tanh()
+            du = (x * x * (3 * _TANH_C) + 1) * _TANH_K
+            second = (1 - t * t) * (du - x * t * du * du + x * x * (3 * _TANH_K * _TANH_C))
+        else:  # phi(x) (2 - x^2)
+            second = (x * x * -0.5).exp() * _INV_SQRT_2PI * (2 - x * x)
+        gx = gg * grad * second
+    return (gelu_backward(gg, input, approximate) if needs[0] else None), gx

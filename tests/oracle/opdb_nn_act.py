@@ -16,9 +16,9 @@ OPS = [
     OpInfo("softmax_large", lambda m, x: [m.softmax(x * 200, -1), m.log_softmax(x * 200, -1)], [((3, 5),)],
            dtypes=("float32", "float64"), covers=("softmax", "log_softmax")),
     OpInfo("gelu", lambda m, x: m.nn.functional.gelu(x), [((3, 4),), ((),), ((0, 2),)], dtypes=FLOATS, order=2,
-           domain=(-4, 4)),
+           domain=(-4, 4), covers=("gelu_backward",)),
     OpInfo("gelu_tanh", lambda m, x: m.nn.functional.gelu(x, approximate="tanh"), [((3, 4),), ((),)],
-           dtypes=FLOATS, order=2, domain=(-4, 4), covers=("gelu",)),
+           dtypes=FLOATS, order=2, domain=(-4, 4), covers=("gelu", "gelu_backward")),
 ]
 
 ERRORS = [
