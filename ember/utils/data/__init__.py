@@ -1,1 +1,13 @@
-"""ember.utils.data: datasets, samplers, DataLoader (torch.utils.data) (being written)."""
+"""ember.utils.data: datasets, samplers, DataLoader with worker processes, collation (torch.utils.data)."""
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset,
+                      random_split)
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                      WeightedRandomSampler)
+from ._utils.collate import default_collate, default_convert
+from ._utils.worker import get_worker_info
+from .dataloader import DataLoader, _DatasetKind
+
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+           "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset", "SubsetRandomSampler",
+           "TensorDataset", "WeightedRandomSampler", "_DatasetKind", "default_collate", "default_convert",
+           "get_worker_info", "random_split"]
