@@ -41,4 +41,6 @@ from . import random  # noqa: E402
 from .random import Generator, default_generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state  # noqa: E402,E501
 
 from . import nn, optim, utils  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import *  # noqa: E402,F401,F403
 globals().update(_ops.EXPORTS)  # torch-level functions composed in nn.functional (torch.layer_norm, ...)

@@ -1,2 +1,2 @@
 """ember.utils (torch.utils)."""
-from . import checkpoint, data  # noqa: F401
+from . import checkpoint, data, safetensors  # noqa: F401

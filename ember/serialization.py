@@ -1,0 +1,4 @@
+"""ember.save / ember.load (being written)."""
+from __future__ import annotations
+
+__all__: list = []

@@ -1,0 +1,2 @@
+"""safetensors for ember tensors (being written)."""
+from __future__ import annotations
