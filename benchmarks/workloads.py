@@ -38,4 +38,4 @@ def tiny(torch, size: int = 16, steps: int = 50):
 
 WORKLOADS: dict[str, Workload] = {"tiny": tiny}
 
-from . import ops_conv, ops_nn  # noqa: E402,F401  (register the fused-op lines)
+from . import models, ops_conv, ops_nn  # noqa: E402,F401  (register the model and fused-op lines)
