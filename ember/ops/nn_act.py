@@ -118,25 +118,49 @@ def _tanh_parts(x, xp):
     return xp.tanh(u, out=u), du
 
 
-@op(dtype=KEEP, method=False, export=False)
+@op(dtype=KEEP, method=False, export=False, outputs=2)
 def gelu(input, approximate: str = "none", *, xp):
-    """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses torch's tanh formula (F.gelu)."""
+    """(x * Phi(x), Phi(x)), Phi the standard normal CDF (or torch's tanh formula for approximate='tanh').
+
+    F.gelu shows the first output only; the second is kept so that the backward needs no second erf.
+    """
     x = _gelu_input(input, approximate)
     if x.ndim == 0:  # 0-d arrays: ufuncs return scalars, which the in-place steps below cannot write into
-        return gelu.forward(input.reshape(1), approximate, xp=xp).reshape(())
+        out, phi = gelu.forward(input.reshape(1), approximate, xp=xp)
+        return out.reshape(()), phi.reshape(())
     if approximate == "none":
-        r = _cdf(x, xp)
+        phi = _cdf(x, xp)
     else:
-        r, _ = _tanh_parts(x, xp)
-        r += 1
-        r *= 0.5
-    r *= x
-    return r.astype(input.dtype, copy=False)
+        phi, _ = _tanh_parts(x, xp)
+        phi += 1
+        phi *= 0.5
+    return (phi * x).astype(input.dtype, copy=False), phi.astype(input.dtype, copy=False)
 
 
 @gelu.derivative
-def _(grad, input, approximate):
-    return (gelu_backward(grad, input, approximate),)
+def _(grads, input, out, approximate):
+    grad, g_phi = grads
+    if g_phi is None and approximate == "none" and not STATE.grad_enabled and input._data.ndim:
+        # first order: Phi(x) + x phi(x) with the kept Phi, one exp instead of an erf
+        x, xp = f32(input._data), input._device.xp
+        r = x * x
+        r *= -0.5
+        xp.exp(r, out=r)
+        r *= x
+        r *= _INV_SQRT_2PI
+        r += f32(out[1]._data)
+        return (Tensor._make(mul_into(r, f32(grad._data), xp).astype(input._data.dtype, copy=False), input._device),)
+    g = None if grad is None else gelu_backward(grad, input, approximate)
+    if g_phi is not None:  # Phi's own derivative: the normal density (or the tanh formula's), only in double backward
+        g = _phi_grad(g_phi, input, approximate) if g is None else g + _phi_grad(g_phi, input, approximate)
+    return (g,)
+
+
+def _phi_grad(g_phi, x, approximate):
+    if approximate == "tanh":
+        t = ((x + x * x * x * _TANH_C) * _TANH_K).tanh()
+        return g_phi * 0.5 * (1 - t * t) * ((x * x * (3 * _TANH_C) + 1) * _TANH_K)
+    return g_phi * (x * x * -0.5).exp() * _INV_SQRT_2PI
 
 
 @op(method=False, export=False)

@@ -183,7 +183,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """input * Phi(input), Phi the normal CDF; approximate='tanh' uses the tanh approximation (F.gelu)."""
-    return _gelu(input, approximate)
+    return _gelu(input, approximate)[0]
 
 
 def logsigmoid(input: Tensor) -> Tensor:
