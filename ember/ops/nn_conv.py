@@ -2,12 +2,18 @@
 gradient, im2col/col2im (F.unfold/F.fold) and constant padding; torch.conv1d ... torch.conv_transpose3d on top.
 
 NOTE [ Convolution layout ]
-The windows of the zero-padded input are a strided view (N, C, *kernel, *out); reshaped to (N, groups, C/groups*K, P)
-they are the im2col matrix (the one copy). Forward: weight (groups, O/groups, C/groups*K) @ cols gives
-(N, groups, O/groups, P), already NC*S. The input gradient is the same product with the weight transposed, scattered
-back by one strided slice-add per kernel offset (col2im): that is the transposed convolution, so conv_transpose reuses
-it. The weight gradient is grad @ cols^T per sample, summed over the batch. Each derivative calls these ops again, so
-double backward works and first-order backward costs no more than the array code.
+The windows of the zero-padded input are a strided view; reshaped, they are the im2col matrix (the one copy).
+- groups == 1 (and enough channels, _channels_last_pays): the input is padded into channels-last order, so the view is
+  (N, *out, *kernel, C) and each im2col row copies contiguous kernel-width x C runs; forward is
+  cols (N*P, K*C) @ W^T (K*C, O), then one transpose back to NC*S. The weight gradient is grad^T (O, N*P) @ cols: one
+  GEMM whose inner dimension is batch x positions (per-sample GEMMs, summed, ran 1.3x slower). Both run in batch chunks.
+- depthwise (one input channel per group): a multiply-add per kernel offset over shifted views (no GEMM fits).
+- otherwise (groups, or LeNet's single input channel): (N, groups, C/groups*K, P) NCHW windows, a batched GEMM.
+The transposed convolution (the input gradient, conv_transpose) is, at stride 1, the forward convolution of the output
+gradient with the flipped, in/out-swapped kernel (a GEMM instead of col2im's slice-add per offset); with a large
+strided kernel, one stride-1 transposed convolution per output phase (sub-pixel); otherwise W^T g scattered back by
+col2im. Each derivative calls these ops again, so double backward works and first-order backward costs no more than
+the array code.
 """
 from __future__ import annotations
 
@@ -152,31 +158,211 @@ def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, 
     return tuple((n - e) // s + 1 for n, e, s in zip(padded, eff, stride))
 
 
-def conv_forward(xp, x, w, stride, padding, dilation, groups, out=None):
-    """Convolution of x (N, C, *S) with w (O, C/groups, *K) and zero padding, as one batched GEMM."""
+# im2col matrices are built and multiplied in batch chunks of about this many bytes: past glibc's mmap threshold
+# (32 MiB) every fresh array page-faults, and a 64-channel 32x32 batch's matrix is 75 MB.
+GEMM_CHUNK_BYTES = 1 << 22
+# Depthwise convolutions run in batch chunks of about this many bytes, so that their per-offset passes stay in cache.
+DEPTHWISE_CHUNK_BYTES = 1 << 18
+
+
+def _channels_last_pays(c: int, kernel, stride, out) -> bool:
+    """Whether channels-last im2col beats NCHW for c input channels per group: its copy moves runs of kernel-width x C
+    elements, NCHW's runs of out-width elements (strided when stride > 1). Measured: LeNet's 1 -> 6 5x5 and 3 or
+    4 -> 16 3x3 at 32x32 are faster NCHW (2x), 6 -> 16 5x5 at 12x12 and 12+ -> 16 at 32x32 channels-last."""
+    return c > 1 and c * kernel[-1] * stride[-1] >= out[-1]
+
+
+def _channels_last(xp, x, before, after):
+    """x (N, C, *S) zero-padded by before/after and moved to (N, *S', C): one copy, the transpose done by the write."""
+    padded = tuple(n + b + a for n, b, a in zip(x.shape[2:], before, after))
+    res = xp.zeros((x.shape[0],) + padded + (x.shape[1],), x.dtype)
+    res[(slice(None),) + tuple(slice(b, b + n) for b, n in zip(before, x.shape[2:]))] = xp.moveaxis(x, 1, -1)
+    return res
+
+
+def _cols_last(xp, x, kernel, stride, before, after, dilation, out):
+    """im2col in channels-last order as a strided view (N, *out, *kernel, C) of the padded x: [n, o, k, c] =
+    x_pad[n, c, o*s + k*d]; reshaped to (N * prod(out), prod(kernel) * C) each row copies runs of contiguous
+    kernel-width x C elements."""
+    xh = _channels_last(xp, x, before, after)
+    st = xh.strides
+    return xp.lib.stride_tricks.as_strided(
+        xh, (xh.shape[0],) + tuple(out) + tuple(kernel) + (xh.shape[-1],),
+        (st[0],) + tuple(s * t for s, t in zip(st[1:-1], stride)) + tuple(s * d for s, d in zip(st[1:-1], dilation))
+        + (st[-1],))
+
+
+def _chunks(view):
+    """Batch slices of view (N, *out, *kernel, C) whose im2col matrices stay near GEMM_CHUNK_BYTES."""
+    n = view.shape[0]
+    per = max(1, view[:1].size * view.itemsize)
+    step = max(1, min(n, GEMM_CHUNK_BYTES // per))
+    return [slice(i, i + step) for i in range(0, max(n, 1), step)]  # one (empty) chunk for an empty batch
+
+
+def _rows(view):
+    """A chunk of _cols_last as its im2col matrix (rows = batch x positions)."""
+    nd = (view.ndim - 2) // 2
+    return view.reshape(view.shape[0] * math.prod(view.shape[1:1 + nd]), math.prod(view.shape[1 + nd:]))
+
+
+def _weight_last(w):
+    """(O, C, *K) -> (O, prod(K) * C), the weight matching _cols_last's column order."""
+    return w.reshape(w.shape[:2] + (-1,)).swapaxes(1, 2).reshape(w.shape[0], -1)
+
+
+def _flat_planes(xp, x, before, after, dilation, kernel, out):
+    """For stride 1: (view, padded plane shape, span L). x is zero-padded and flattened per plane; view (N, C,
+    *kernel, L) has [..., k, q] = flat[..., q + offset(k)]. Output position o sits at q = o . (row-major strides of the
+    padded plane), so every kernel offset reads one contiguous run; the rows' tails past out are garbage, cropped
+    later (_crop_flat), and the zeros appended after the plane keep the last offset's run in bounds."""
+    nd = len(kernel)
+    padded = tuple(n + b + a for n, b, a in zip(x.shape[2:], before, after))
+    pst = tuple(math.prod(padded[i + 1:]) for i in range(nd))
+    span = out[0] * pst[0]
+    extra = sum((k - 1) * d * t for k, d, t in zip(kernel, dilation, pst)) + span - math.prod(padded)
+    flat = xp.zeros(x.shape[:2] + (math.prod(padded) + max(extra, 0),), x.dtype)
+    inner = flat[..., :math.prod(padded)].reshape(x.shape[:2] + padded)
+    inner[(Ellipsis,) + tuple(slice(b, b + n) for b, n in zip(before, x.shape[2:]))] = x
+    it = flat.itemsize
+    view = xp.lib.stride_tricks.as_strided(flat, x.shape[:2] + tuple(kernel) + (span,),
+                                           flat.strides[:2] + tuple(d * t * it for d, t in zip(dilation, pst)) + (it,))
+    return view, padded, span
+
+
+def _crop_flat(xp, y, padded, out):
+    """(..., span) on the padded plane's grid -> (..., *out), contiguous."""
+    y = y.reshape(y.shape[:-1] + (out[0],) + tuple(padded[1:]))
+    return xp.ascontiguousarray(y[(Ellipsis,) + tuple(slice(0, o) for o in out)])
+
+
+def _depthwise(xp, x, w, stride, before, after, dilation, out):
+    """Convolution with one input channel per group (w (C*m, 1, *K)): one multiply-add per kernel offset; batched
+    1-row GEMMs are far slower. Stride 1 reads each offset as a contiguous run of the flattened padded plane and works
+    in cache-sized batch chunks (short strided rows and large temporaries cost more than the arithmetic)."""
+    n, c = x.shape[:2]
+    kernel = w.shape[2:]
+    offsets = list(itertools.product(*map(range, kernel)))
+    wk = w.reshape((c, w.shape[0] // c) + tuple(kernel) + (1,) * len(out))
+    if any(s != 1 for s in stride):
+        win = windows(xp, pad_const(xp, x, before, after), kernel, stride, dilation, out)[:, :, None]
+        res = sum(win[(Ellipsis,) + ks + (slice(None),) * len(out)] * wk[(Ellipsis,) + ks + (slice(None),) * len(out)]
+                  for ks in offsets)
+        return res.reshape((n, w.shape[0]) + tuple(out))
+    view, padded, span = _flat_planes(xp, x, before, after, dilation, kernel, out)
+    wk = w.reshape((c, w.shape[0] // c) + tuple(kernel) + (1,))
+    res = xp.empty((n, c, w.shape[0] // c, span), x.dtype)
+    chunk = max(1, DEPTHWISE_CHUNK_BYTES // max(1, c * span * x.itemsize))
+    tmp = xp.empty((min(chunk, n),) + res.shape[1:], x.dtype)
+    for start in range(0, n, chunk):
+        src, dst, t = view[start:start + chunk, :, None], res[start:start + chunk], tmp[:min(chunk, n - start)]
+        for i, ks in enumerate(offsets):
+            at = (Ellipsis,) + ks + (slice(None),)
+            if i == 0:
+                xp.multiply(src[at], wk[at], out=dst)
+            else:
+                dst += xp.multiply(src[at], wk[at], out=t)
+    return _crop_flat(xp, res.reshape((n, w.shape[0], span)), padded, out)
+
+
+def conv_forward(xp, x, w, stride, padding, dilation, groups, out=None, after=None):
+    """Convolution of x (N, C, *S) with w (O, C/groups, *K) and zero padding (padding before, `after` after each dim,
+    default the same): channels-last im2col @ weight^T (one GEMM per batch chunk), a multiply-add per kernel offset
+    (depthwise), or a batched NCHW GEMM per group (grouped, or few channels)."""
     n, o = x.shape[0], w.shape[0]
-    cols, out = im2col_view(xp, x, w.shape[2:], stride, padding, dilation, out)
+    kernel = w.shape[2:]
+    after = padding if after is None else after
+    if out is None:
+        out = tuple((s + b + a - d * (k - 1) - 1) // t + 1
+                    for s, k, t, b, a, d in zip(x.shape[2:], kernel, stride, padding, after, dilation))
+    if w.shape[1] == 1 and groups > 1:
+        return _depthwise(xp, x, w, stride, padding, after, dilation, out)
+    if groups == 1 and _channels_last_pays(w.shape[1], kernel, stride, out):
+        view = _cols_last(xp, x, kernel, stride, padding, after, dilation, out)
+        wt = _weight_last(w).T
+        y = xp.empty((n,) + tuple(out) + (o,), xp.result_type(x, w))
+        for part in _chunks(view):
+            xp.matmul(_rows(view[part]), wt, out=y[part].reshape(-1, o))
+        return xp.ascontiguousarray(xp.moveaxis(y, -1, 1))
+    xpad = pad_const(xp, x, padding, after)
+    cols = windows(xp, xpad, kernel, stride, dilation, out)
     cols = cols.reshape(n, groups, math.prod(w.shape[1:]), math.prod(out))  # sizes, not -1: the batch may be empty
     return xp.matmul(w.reshape(groups, o // groups, math.prod(w.shape[1:])), cols).reshape((n, o) + tuple(out))
 
 
+def _flip_transpose(xp, w, groups):
+    """w (O, C/groups, *K) as the weight (C, O/groups, *K) of the convolution that is its stride-1 transpose: each
+    group's in/out channels swapped, the kernel reversed."""
+    o, cg = w.shape[:2]
+    kernel = w.shape[2:]
+    wt = w.reshape((groups, o // groups, cg) + tuple(kernel)).swapaxes(1, 2)
+    return wt[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)].reshape((groups * cg, o // groups) + tuple(kernel))
+
+
 def conv_transposed(xp, g, w, size, stride, padding, dilation, groups):
-    """The transposed convolution of g (N, O, *out) with w (O, C/groups, *K) into (N, C, *size) (col2im of W^T g)."""
+    """The transposed convolution of g (N, O, *out) with w (O, C/groups, *K) into (N, C, *size). Stride 1: a forward
+    convolution of g with the flipped, transposed kernel (a GEMM, no scatter); large strided kernels: sub-pixel
+    phases; otherwise col2im of W^T g."""
     n, o = g.shape[:2]
     kernel = w.shape[2:]
+    full = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    # the forward convolution copies windows of g (O channels), col2im scatters columns of C: pick the smaller
+    if all(s == 1 for s in stride) and all(f >= p for f, p in zip(full, padding)) and w.shape[1] * groups * 2 >= o:
+        before = tuple(f - p for f, p in zip(full, padding))
+        # the rows past g's last window (output_padding < dilation) see only zeros
+        after = tuple(s - m - b + f for s, m, b, f in zip(size, g.shape[2:], before, full))
+        return conv_forward(xp, g, _flip_transpose(xp, w, groups), stride, before, dilation, groups, size, after)
+    # phases of at least two taps per strided dim pay for their extra passes (col2im's scatter of k4 s2 overlaps 4x)
+    strided = [(s, k) for s, k in zip(stride, kernel) if s > 1]
+    if strided and all(d == 1 for d in dilation) and all(k >= 2 * s for s, k in strided):
+        return _subpixel(xp, g, w, size, stride, padding, groups)
     wt = w.reshape(groups, o // groups, math.prod(w.shape[1:])).swapaxes(1, 2)
     cols = xp.matmul(wt, g.reshape(n, groups, o // groups, math.prod(g.shape[2:])))
     cols = cols.reshape((n, w.shape[1] * groups) + tuple(kernel) + tuple(g.shape[2:]))
     return col2im_sum(xp, cols, size, stride, padding, dilation)
 
 
+def _subpixel(xp, g, w, size, stride, padding, groups):
+    """A strided transposed convolution as stride**nd stride-1 ones: output row r + s*i only meets kernel taps
+    r, r + s, ..., so each phase r is the stride-1 transposed convolution with those taps, written to rows r::s of the
+    unpadded output (every row has one phase: assignments, no scatter-add), then cropped."""
+    n, nd = g.shape[0], len(stride)
+    kernel = w.shape[2:]
+    full = tuple(max((m - 1) * s + k, p + z) for m, s, k, p, z in zip(g.shape[2:], stride, kernel, padding, size))
+    res = xp.zeros((n, w.shape[1] * groups) + full, xp.result_type(g, w))
+    for phase in itertools.product(*(range(min(s, k)) for s, k in zip(stride, kernel))):
+        wr = w[(Ellipsis,) + tuple(slice(r, None, s) for r, s in zip(phase, stride))]
+        sub = tuple(m + k - 1 for m, k in zip(g.shape[2:], wr.shape[2:]))
+        z = conv_transposed(xp, g, wr, sub, (1,) * nd, (0,) * nd, (1,) * nd, groups)
+        res[(Ellipsis,) + tuple(slice(r, r + s * (m - 1) + 1, s) for r, s, m in zip(phase, stride, sub))] = z
+    return xp.ascontiguousarray(res[(Ellipsis,) + tuple(slice(p, p + z) for p, z in zip(padding, size))])
+
+
 def conv_weight(xp, x, g, kernel, stride, padding, dilation, groups):
-    """d(conv)/d(weight): per sample grad (groups, O/groups, P) @ cols^T, summed over the batch."""
+    """d(conv)/d(weight): grad^T @ channels-last im2col as one GEMM over batch and positions, or per group and
+    sample grad (groups, O/groups, P) @ cols^T summed over the batch."""
     n, o = g.shape[:2]
-    cols, out = im2col_view(xp, x, kernel, stride, padding, dilation, g.shape[2:])
-    cols = cols.reshape(n, groups, x.shape[1] // groups * math.prod(kernel), math.prod(out))
+    out = g.shape[2:]
+    cg = x.shape[1] // groups
+    if cg == 1 and groups > 1 and all(s == 1 for s in stride):
+        view, padded, span = _flat_planes(xp, x, padding, padding, dilation, kernel, out)
+        gf = pad_const(xp, g, (0,) * len(out), (0,) + tuple(p - m for p, m in zip(padded[1:], out[1:])))
+        gf = gf.reshape((n, groups, o // groups, span))
+        letters = "ijkl"[:len(kernel)]
+        gw = xp.einsum(f"ncmq,nc{letters}q->cm{letters}", gf, view)
+        return gw.reshape((o, 1) + tuple(kernel))
+    if groups == 1 and _channels_last_pays(cg, kernel, stride, out):
+        view = _cols_last(xp, x, kernel, stride, padding, padding, dilation, out)
+        gl = xp.moveaxis(g, 1, -1)
+        gw = 0
+        for part in _chunks(view):
+            cols = _rows(view[part])
+            gw = gw + gl[part].reshape(cols.shape[0], o).T @ cols
+        return xp.ascontiguousarray(gw.reshape((o, -1, cg)).swapaxes(1, 2)).reshape((o, cg) + tuple(kernel))
+    cols, out = im2col_view(xp, x, kernel, stride, padding, dilation, out)
+    cols = cols.reshape(n, groups, cg * math.prod(kernel), math.prod(out))
     gw = xp.matmul(g.reshape(n, groups, o // groups, math.prod(out)), cols.swapaxes(-1, -2)).sum(0)
-    return gw.reshape((o, x.shape[1] // groups) + tuple(kernel))
+    return gw.reshape((o, cg) + tuple(kernel))
 
 
 @op(dtype=KEEP, method=False)
@@ -197,7 +383,7 @@ def convolution(input, weight, bias, stride: tuple, padding: tuple, dilation: tu
     else:
         y = conv_forward(xp, x, w, stride, padding, dilation, groups, out)
     if bias is not None:
-        y = y + _compute(bias).reshape((-1,) + (1,) * nd)
+        y += _compute(bias).reshape((-1,) + (1,) * nd)  # y is always a fresh array
     return y.astype(input.dtype, copy=False)
 
 

@@ -2,8 +2,10 @@
 with their backwards; the functional forms (F.max_pool2d, F.avg_pool2d, ...) on top.
 
 Windows are strided views of the padded input (nn_conv.windows); no Python loop runs over positions. A max pool
-keeps torch's flat indices (into each input plane); its backward scatters the gradient at them with one bincount, so
-overlapping windows accumulate. Average pooling and its backward are adjoint linear maps, each the other's derivative.
+reduces one window dim at a time (running maxima, then the first offset attaining them) and keeps torch's flat indices
+(into each input plane); its backward puts the gradient at them with one assignment when windows are disjoint, else
+with one bincount, so overlapping windows accumulate. Average pooling and its backward are adjoint linear maps, each
+the other's derivative.
 """
 from __future__ import annotations
 
@@ -74,6 +76,37 @@ def _lowest(dt):
     return -np.inf if dt.kind == "f" or dt in LOW else np.iinfo(dt).min
 
 
+def _separable_max(xp, padded, kernel, stride, dilation, out, soff):
+    """(max, offset of its first occurrence in the input plane) over each window of padded, one dim at a time (last
+    first): running maxima over the window offsets, then per dim the first offset attaining the max (the count of
+    offsets before it that miss), carrying the offsets picked in the dims already reduced along. That is the row-major
+    first maximum, as torch. A few passes over output-sized arrays beat an argmax over a strided window axis (and
+    masked copies, ten times slower than arithmetic)."""
+    nd = len(kernel)
+    vals, picked = padded, []
+    for i in reversed(range(nd)):
+        ax = vals.ndim - nd + i
+        k, s, d, o = kernel[i], stride[i], dilation[i], out[i]
+        at = [(slice(None),) * ax + (slice(j * d, j * d + s * (o - 1) + 1, s),) for j in range(k)]
+        views = [vals[a] for a in at]
+        best = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(best, v, out=best)
+        first = xp.zeros(best.shape, np.uint8 if k < 256 else np.int64)
+        miss = None
+        for v in views[:-1]:
+            miss = v != best if miss is None else xp.logical_and(miss, v != best, out=miss)
+            first += miss
+        # the offsets picked along later dims, taken at this dim's picked offset
+        picked = [(xp.choose(first, [p[a] for a in at]) if k <= 32 else
+                   sum((first == j) * p[a] for j, a in enumerate(at)), di) for p, di in picked] + [(first, i)]
+        vals = best
+    offset = 0
+    for p, i in picked:
+        offset = offset + p.astype(np.int64) * (dilation[i] * soff[i])
+    return vals, offset
+
+
 @op(dtype=KEEP, method=False, export=False, outputs=2)
 def max_pool(input, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool, *, xp):
     """(values, flat indices into each input plane) of max pooling over the last len(kernel_size) dims."""
@@ -82,23 +115,41 @@ def max_pool(input, kernel_size: tuple, stride: tuple, padding: tuple, dilation:
     padded = pad_const(xp, input, padding, _overhang(input, kernel_size, stride, padding, dilation, out),
                        _lowest(input.dtype))
     lead = input.shape[:-nd]
-    cols = windows(xp, padded, kernel_size, stride, dilation, out).reshape(lead + (-1,) + out)
-    axis = len(lead)
-    best = xp.argmax(cols, axis=axis)  # the first maximum (or the first NaN), as torch
-    values = xp.take_along_axis(cols, xp.expand_dims(best, axis), axis).squeeze(axis)
-    # flat index = window start (per output position) + offset of the winning kernel element (a lookup)
+    # flat index = window start (per output position) + offset of the winning kernel element
     soff = _plane_offsets(input.shape[-nd:])
-    start, offset = 0, 0
+    start = 0
     for i in range(nd):
         start = start + ((xp.arange(out[i]) * stride[i] - padding[i]) * soff[i]).reshape((-1,) + (1,) * (nd - 1 - i))
-        offset = offset + (xp.arange(kernel_size[i]) * dilation[i] * soff[i]).reshape((-1,) + (1,) * (nd - 1 - i))
-    index = xp.take(offset.reshape(-1), best) + start
+    values, offset = _separable_max(xp, padded, kernel_size, stride, dilation, out, soff)
+    if values.dtype.kind == "f" and xp.isnan(values).any():
+        # NaN never equals the max: argmax instead, taking the last NaN of a window as torch (which moves to every
+        # NaN it meets) and the first maximum elsewhere
+        axis = len(lead)
+        cols = windows(xp, padded, kernel_size, stride, dilation, out).reshape(lead + (-1,) + out)
+        last = cols.shape[axis] - 1 - xp.argmax(xp.flip(xp.isnan(cols), axis), axis=axis)
+        best = xp.where(xp.isnan(values), last, xp.argmax(cols, axis=axis))
+        koff = 0
+        for i in range(nd):
+            koff = koff + (xp.arange(kernel_size[i]) * dilation[i] * soff[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+        offset = xp.take(koff.reshape(-1), best)
+    index = offset + start
+    low = _lowest(input.dtype)
+    if any(padding) and (values == low).any():
+        # a window holding the lowest value only: torch points at its first element inside the input, not the padding
+        first = 0
+        for i, (k, s, p, d) in enumerate(zip(kernel_size, stride, padding, dilation)):
+            pos = xp.arange(out[i]) * s - p
+            pos = xp.where(pos < 0, pos + (-pos + d - 1) // d * d, pos)
+            first = first + (pos * soff[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+        index = xp.where(values == low, first, index)
     return values, index
 
 
 @max_pool.derivative
-def _(grad, out, input_shape, kernel_size):
-    return (max_pool_backward(grad[0], out[1], input_shape, len(kernel_size)),)
+def _(grad, out, input_shape, kernel_size, stride, dilation):
+    # windows that do not overlap hit each input element at most once: the backward may assign instead of sum
+    disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel_size, stride, dilation))
+    return (max_pool_backward(grad[0], out[1], input_shape, len(kernel_size), disjoint),)
 
 
 def gather_flat(t, indices, nd: int):
@@ -109,12 +160,17 @@ def gather_flat(t, indices, nd: int):
 
 
 @op(dtype=KEEP, method=False, export=False)
-def max_pool_backward(grad, indices, input_shape: tuple, nd: int, *, xp):
-    """grad summed into zeros of input_shape at flat indices into the last nd dims (max pooling's backward)."""
+def max_pool_backward(grad, indices, input_shape: tuple, nd: int, disjoint: bool = False, *, xp):
+    """grad summed into zeros of input_shape at flat indices into the last nd dims (max pooling's backward);
+    disjoint: no index repeats within a plane, so one assignment does."""
     plane = math.prod(input_shape[-nd:])
     planes = math.prod(input_shape[:-nd])
     if grad.size == 0:
         return xp.zeros(input_shape, grad.dtype)
+    if disjoint:
+        res = xp.zeros((planes, plane), grad.dtype)
+        xp.put_along_axis(res, indices.reshape(planes, -1), grad.reshape(planes, -1), 1)
+        return res.reshape(input_shape)
     flat = (indices.reshape(planes, -1) + xp.arange(planes).reshape(-1, 1) * plane).reshape(-1)
     res = xp.bincount(flat, weights=grad.reshape(-1).astype(np.float64), minlength=planes * plane)
     return res.astype(grad.dtype).reshape(input_shape)

@@ -16,6 +16,11 @@ OPS = [
     OpInfo("convolution", lambda m, x, w, b: m.convolution(x, w, b, (2, 1), (1, 0), (1, 2), False, (0, 0), 1),
            [((1, 2, 4, 5), (2, 2, 2, 2), (2,)), ((2, 3, 6, 7), (4, 3, 3, 2), (4,))], FLOATS + ("int64",), order=2,
            covers=("convolution_weight",), **_LOW),
+    # >= 4 channels per group takes the channels-last im2col path; the depthwise conv has its own kernel
+    OpInfo("convolution_channels_last", lambda m, x, w, b: m.conv2d(x, w, b, padding=1),
+           [((1, 4, 3, 4), (2, 4, 2, 2), (2,)), ((2, 5, 4, 4), (3, 5, 3, 3), (3,))], order=2, covers=("convolution",)),
+    OpInfo("convolution_depthwise", lambda m, x, w: m.conv2d(x, w, padding=1, groups=3),
+           [((1, 3, 3, 3), (6, 1, 2, 2)), ((2, 3, 4, 4), (6, 1, 3, 3))], order=2, covers=("convolution",)),
     OpInfo("convolution_groups", lambda m, x, w: m.convolution(x, w, None, (1,), (1,), (2,), False, (0,), 2),
            [((1, 4, 5), (4, 2, 3)), ((3, 4, 9), (6, 2, 2))], FLOATS, order=2, covers=("convolution",), **_LOW),
     OpInfo("convolution_transposed",
