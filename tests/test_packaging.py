@@ -30,11 +30,18 @@ def test_wheel_is_pure_python(wheel):
     assert sorted(r.split()[1].split(">")[0].split("=")[0].split(";")[0] for r in required) == ["ml_dtypes", "numpy"]
 
 
-def test_wheel_installs_and_imports_in_a_fresh_venv(wheel, tmp_path):
+def test_wheel_installs_from_a_mirror_and_imports_in_a_fresh_venv(wheel, tmp_path):
+    """README's mirror recipe: pip install --index-url <mirror>/simple, here a PEP 503 folder serving the wheel."""
+    project = tmp_path / "simple" / "ember"
+    project.mkdir(parents=True)
+    (project / wheel.name).write_bytes(wheel.read_bytes())
+    (project / "index.html").write_text(f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>')
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
+    index = (tmp_path / "simple").as_uri()
+    # numpy and ml_dtypes come from the machine's configured sources; ember only from the mirror
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--index-url", index, "ember==0.1.0"], check=True, timeout=600)
     code = ("import ember as torch; x = torch.ones(2, 3, requires_grad=True); (x * x).sum().backward(); "
             "print(torch.__version__, x.grad.sum().item())")
     out = subprocess.run([str(py), "-c", code], check=True, capture_output=True, text=True, timeout=120,
