@@ -106,6 +106,18 @@ def save_checkpoint(state: dict, out_dir: str, name: str) -> str:
     return path
 
 
+def finish(name: str, text: str, state: dict, out_dir: str, loss: float, seconds: float, temperature: float) -> None:
+    """Print the sample, save the checkpoint and the sample under out_dir, and say where they went."""
+    print(f"--- sample (temperature {temperature}) ---\n{text}\n---")
+    os.makedirs(out_dir, exist_ok=True)
+    ckpt = save_checkpoint(state, out_dir, name)
+    sample_path = os.path.join(out_dir, f"{name}_sample.txt")
+    with open(sample_path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"final train loss {loss:.3f} after {seconds:.1f} s")
+    print(f"saved outputs to {os.path.abspath(out_dir)}: {os.path.basename(ckpt)}, {os.path.basename(sample_path)}")
+
+
 def common_args(description: str, epochs: int) -> argparse.ArgumentParser:
     """Command line shared by the text examples."""
     p = argparse.ArgumentParser(description=description)

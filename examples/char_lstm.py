@@ -14,14 +14,13 @@ with Python, so nothing is downloaded); ``--text FILE`` trains on your own file.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
 import ember as torch
 import ember.nn as nn
 import ember.nn.functional as F
-from _text import (Timer, common_args, load_text, parse_args, prepare, progress, report, save_checkpoint,
+from _text import (Timer, common_args, finish, load_text, parse_args, prepare, progress, report,
                    stream_batches)
 
 
@@ -119,15 +118,8 @@ def main() -> None:
         print(f"epoch {epoch + 1}: train loss {smooth:.3f}  validation loss {evaluate(model, val, args.bptt):.3f}")
 
     text = sample(model, vocab, vocab.known("The "), args.sample_len, args.temperature)
-    print(f"--- sample (temperature {args.temperature}) ---\n{text}\n---")
-    os.makedirs(args.out, exist_ok=True)
-    ckpt = save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(), "chars": vocab.chars,
-                            "args": vars(args)}, args.out, "char_lstm")
-    sample_path = os.path.join(args.out, "char_lstm_sample.txt")
-    with open(sample_path, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"final train loss {smooth:.3f} after {timer():.1f} s")
-    print(f"saved outputs to {os.path.abspath(args.out)}: {os.path.basename(ckpt)}, {os.path.basename(sample_path)}")
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "chars": vocab.chars, "args": vars(args)}
+    finish("char_lstm", text, state, args.out, smooth, timer(), args.temperature)
 
 
 if __name__ == "__main__":

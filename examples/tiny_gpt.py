@@ -14,7 +14,6 @@ with Python, so nothing is downloaded); ``--text FILE`` trains on your own file.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -22,8 +21,8 @@ import ember as torch
 import ember.nn as nn
 import ember.nn.functional as F
 from ember.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
-from _text import (Timer, common_args, load_text, parse_args, prepare, progress, random_blocks, report,
-                   save_checkpoint)
+from _text import (Timer, common_args, finish, load_text, parse_args, prepare, progress, random_blocks,
+                   report)
 
 
 class CausalSelfAttention(nn.Module):
@@ -162,15 +161,8 @@ def main() -> None:
     print(f"train loss {smooth:.3f}  validation loss {evaluate(model, val_ids, eval_batches, args.batch, rng):.3f}")
 
     text = sample(model, vocab, vocab.known("The "), args.sample_len, args.temperature)
-    print(f"--- sample (temperature {args.temperature}) ---\n{text}\n---")
-    os.makedirs(args.out, exist_ok=True)
-    ckpt = save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(), "chars": vocab.chars,
-                            "args": vars(args)}, args.out, "tiny_gpt")
-    sample_path = os.path.join(args.out, "tiny_gpt_sample.txt")
-    with open(sample_path, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"final train loss {smooth:.3f} after {timer():.1f} s")
-    print(f"saved outputs to {os.path.abspath(args.out)}: {os.path.basename(ckpt)}, {os.path.basename(sample_path)}")
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "chars": vocab.chars, "args": vars(args)}
+    finish("tiny_gpt", text, state, args.out, smooth, timer(), args.temperature)
 
 
 if __name__ == "__main__":

@@ -198,22 +198,27 @@ def test_returning_an_input_gives_a_view_with_new_history():
     same(case)
 
 
+def double_inplace_fn(m):
+    """An in-place Function that marks its input dirty: x *= 2."""
+    class Double_(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return Double_
+
+
 def test_mark_dirty_in_place_function():
     def case(m):
-        class MulTwo_(m.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                x.mul_(2)
-                ctx.mark_dirty(x)
-                return x
-
-            @staticmethod
-            def backward(ctx, g):
-                return g * 2
         x = leaf(m)
         y = x * 1
         v = y._version
-        out = MulTwo_.apply(y)
+        out = double_inplace_fn(m).apply(y)
         name = y.grad_fn.name()
         (out * out).sum().backward()
         return out is y, v, y._version, name, x.grad
@@ -491,16 +496,7 @@ def test_double_backward_through_saved_output():
 
 def test_mark_dirty_on_view_of_non_leaf():
     def case(m):
-        class Double_(m.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                x.mul_(2)
-                ctx.mark_dirty(x)
-                return x
-
-            @staticmethod
-            def backward(ctx, g):
-                return g * 2
+        Double_ = double_inplace_fn(m)
         x = leaf(m, ((1.0, 2.0), (3.0, 4.0)))
         y = x * 1
         Double_.apply(y[0])
