@@ -146,7 +146,7 @@ def accumulate_grad(var, grad) -> None:
         arr = grad._data
         # 3 = grad._data, arr, the getrefcount argument: no other tensor holds this array. The engine copies a
         # gradient that one node returned for several inputs (see run_backward), so the Tensor itself is not shared.
-        if arr.base is not None or not arr.flags.writeable or sys.getrefcount(arr) > 3:
+        if not arr.flags.writeable or sys.getrefcount(arr) > 3 or (arr.base is not None and not _sole_view(arr)):
             arr = arr.copy()
         var._grad = type(grad)._make(arr, grad._device)
     elif old.grad_fn is not None:
@@ -159,6 +159,13 @@ def accumulate_grad(var, grad) -> None:
             old._vc[0] += 1
         else:
             var._grad = type(old)._make(a + b, old._device)
+
+
+def _sole_view(arr) -> bool:
+    """arr is a reshape of a whole array that nothing else holds (a weight gradient reshaped in a derivative)."""
+    base = arr.base
+    # 3 = arr.base, the local name, the getrefcount argument
+    return base.base is None and arr.size == base.size and arr.flags.c_contiguous and sys.getrefcount(base) <= 3
 
 
 def get_accumulator(t) -> AccumulateGrad:
