@@ -5,6 +5,7 @@ import torch
 
 import ember
 from tests.nn.oracle import check_module
+from tests.oracle.core import raised_messages
 
 RNG = np.random.default_rng(0)
 IDX = np.array([[1, 2, 4, 5], [4, 3, 2, 9]])
@@ -89,12 +90,7 @@ def test_default_init_and_repr():
         assert repr(ember.nn.EmbeddingBag(5, 3, **kw)) == repr(torch.nn.EmbeddingBag(5, 3, **kw))
 
 
-def _raises_like(fn):
-    with pytest.raises(Exception) as t_err:
-        fn(torch)
-    with pytest.raises(type(t_err.value)) as e_err:
-        fn(ember)
-    return str(t_err.value), str(e_err.value)
+_raises_like = raised_messages
 
 
 def test_embedding_errors():

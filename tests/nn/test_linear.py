@@ -7,6 +7,7 @@ import torch
 
 import ember
 from tests.nn.oracle import check_module
+from tests.oracle.core import raised_messages
 
 RNG = np.random.default_rng(0)
 
@@ -118,12 +119,7 @@ def test_reprs():
     assert repr(ember.nn.Bilinear(2, 3, 4, bias=False)) == repr(torch.nn.Bilinear(2, 3, 4, bias=False))
 
 
-def _raises_like(fn):
-    with pytest.raises(Exception) as t_err:
-        fn(torch)
-    with pytest.raises(type(t_err.value)) as e_err:
-        fn(ember)
-    return str(t_err.value), str(e_err.value)
+_raises_like = raised_messages
 
 
 def test_errors():

@@ -7,7 +7,7 @@ import torch
 
 import ember
 from tests.nn.oracle import check_module, copy_weights, ember_state
-from tests.oracle.core import np_dtype, to_ember, to_torch
+from tests.oracle.core import np_dtype, raised_messages, to_ember, to_torch
 
 RNG = np.random.default_rng(0)
 
@@ -103,12 +103,7 @@ def test_batch_norm_half_and_double():
     np.testing.assert_allclose(ye.float().detach().numpy(), yt.float().detach().numpy(), atol=2e-3)
 
 
-def _raises_like(fn):
-    with pytest.raises(Exception) as t_err:
-        fn(torch)
-    with pytest.raises(type(t_err.value)) as e_err:
-        fn(ember)
-    return str(t_err.value), str(e_err.value)
+_raises_like = raised_messages
 
 
 def test_batch_norm_errors():

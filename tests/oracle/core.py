@@ -214,22 +214,39 @@ def check_gradcheck(info: OpInfo, seed: int = 0):
             continue  # an error sample
 
         def f(*xs):
-            return [o for o in flatten(info.fn(ember, *xs)) if isinstance(o, ember.Tensor) and o.dtype.is_floating_point]
+            outs = flatten(info.fn(ember, *xs))
+            return [o for o in outs if isinstance(o, ember.Tensor) and o.dtype.is_floating_point]
         ember.autograd.gradcheck(f, e_in, eps=1e-6, atol=1e-5, rtol=1e-3)
         if info.order >= 2:
             ember.autograd.gradgradcheck(f, e_in, eps=1e-6, atol=1e-4, rtol=1e-3)
 
 
-def check_error(err: ErrorInput):
+def raises_like_torch(fn, *, runtime_errors_alike: bool = False):
+    """fn(torch) and fn(ember) must both raise, ember the class torch raised (with runtime_errors_alike, also any
+    RuntimeError where torch raised one, or a class of the same name). Returns (torch's, ember's) exception."""
     try:
-        err.fn(torch)
-    except Exception as t_err:
-        try:
-            err.fn(ember)
-        except Exception as e_err:
-            assert isinstance(e_err, type(t_err)) or (isinstance(t_err, RuntimeError) and isinstance(e_err, RuntimeError)) \
-                or type(e_err).__name__ == type(t_err).__name__, \
-                f"torch raised {type(t_err).__name__}: {t_err}\nember raised {type(e_err).__name__}: {e_err}"
-            return
+        fn(torch)
+    except Exception as err:
+        t_err = err
+    else:
+        raise AssertionError("torch raised nothing: this is not an error case")
+    try:
+        fn(ember)
+    except Exception as err:
+        e_err = err
+    else:
         raise AssertionError(f"torch raised {type(t_err).__name__}: {t_err}; ember raised nothing")
-    raise AssertionError("torch raised nothing: this is not an error case")
+    both_runtime = isinstance(t_err, RuntimeError) and isinstance(e_err, RuntimeError)
+    same = isinstance(e_err, type(t_err)) or runtime_errors_alike and (
+        both_runtime or type(e_err).__name__ == type(t_err).__name__)
+    assert same, f"torch raised {type(t_err).__name__}: {t_err}\nember raised {type(e_err).__name__}: {e_err}"
+    return t_err, e_err
+
+
+def raised_messages(fn) -> tuple[str, str]:
+    """The messages of raises_like_torch(fn): (torch's, ember's)."""
+    return tuple(str(e) for e in raises_like_torch(fn))
+
+
+def check_error(err: ErrorInput):
+    raises_like_torch(err.fn, runtime_errors_alike=True)
