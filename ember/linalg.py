@@ -48,17 +48,18 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     return A.diagonal(offset, dim1, dim2)
 
 
-def _complex_only(name: str):
+def _unavailable(name: str, why: str = "is not implemented in ember"):
+    """A torch.linalg name ember does not provide: calling it raises NotImplementedError saying why."""
     def fn(*args, **kwargs):
-        raise NotImplementedError(f"linalg.{name}: ember has no complex dtypes, and this function's results are "
-                                  "complex in general")
+        raise NotImplementedError(f"linalg.{name} {why}")
     fn.__name__ = name
-    fn.__doc__ = f"Not available (torch.linalg.{name} returns complex tensors; ember has none)."
+    fn.__doc__ = f"Not available in ember (torch.linalg.{name}): it {why.removeprefix('is ')}."
     return fn
 
 
-eig = _complex_only("eig")
-eigvals = _complex_only("eigvals")
+_COMPLEX = "returns complex tensors in general, and ember has no complex dtypes"
+eig = _unavailable("eig", _COMPLEX)
+eigvals = _unavailable("eigvals", _COMPLEX)
 
 
 from .ops.matfun import lu, lu_factor, lu_factor_ex, lu_solve, solve_ex, vander  # noqa: E402,F401
@@ -67,15 +68,7 @@ from .ops.matfun import matrix_exp  # noqa: E402
 matrix_exp = matrix_exp.public
 
 
-def _not_implemented(name: str):
-    def fn(*args, **kwargs):
-        raise NotImplementedError(f"linalg.{name} is not implemented in ember")
-    fn.__name__ = name
-    fn.__doc__ = f"Not implemented in ember (torch.linalg.{name})."
-    return fn
-
-
-householder_product = _not_implemented("householder_product")
-ldl_factor = _not_implemented("ldl_factor")
-ldl_factor_ex = _not_implemented("ldl_factor_ex")
-ldl_solve = _not_implemented("ldl_solve")
+householder_product = _unavailable("householder_product")
+ldl_factor = _unavailable("ldl_factor")
+ldl_factor_ex = _unavailable("ldl_factor_ex")
+ldl_solve = _unavailable("ldl_solve")
