@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._registry import KEEP, op
 from ._util import LOW, wrap_dim
-from .pointwise import _erf, f32, mul_into, supports
+from .pointwise import _erf, _poly, f32, mul_into, supports
 
 
 def _float_input(input, dtype, kernel: str):
@@ -97,8 +97,58 @@ def _gelu_input(input, approximate: str):
     return f32(input)
 
 
+# NOTE [ Fast GELU ]
+# Exact GELU is x Phi(x). For float32 (and the half types, which compute in float32) Phi is evaluated as
+# 0.5 + 0.5 tanh(x p(x^2)), p a degree-6 polynomial of our own (least squares on Chebyshev nodes, reweighted to minimise
+# the absolute error of erf on [0, 4]) fitted to artanh(erf(x / sqrt 2)) / x; x is clipped to +-4 sqrt 2, where Phi is
+# within 1e-8 of 0 or 1. Max abs error against float64: Phi 1e-7, gelu 6e-7 (torch's own float32 CPU gelu: 1.2e-6).
+# That is ~19 array passes instead of the ~50 of the accurate erf (ember.erf keeps that one), and they run block by
+# block so the temporaries stay in cache: ~1.2 ms instead of ~7.4 ms on 16 x 64 x 512 (torch: ~0.25 ms).
+_PHI_P = (0.7978849411010742, 0.03633308410644531, -3.2594743970548734e-05, -5.530632915906608e-05,
+          3.964777079090709e-06, -1.3226676287558803e-07, 1.7562953313898788e-09)
+_PHI_LIM = 4 * math.sqrt(2)
+_BLOCK = 1 << 15  # elements per block: a handful of float32 temporaries fit in L2
+
+
+def _gelu32(x, xp, with_out: bool = True):
+    """(x * Phi(x), Phi(x)) of a float32 array (NOTE [ Fast GELU ]); the first is None unless with_out."""
+    flat = x.reshape(-1)
+    phi = xp.empty(flat.shape, xp.float32)
+    out = xp.empty(flat.shape, xp.float32) if with_out else None
+    for i in range(0, flat.size, _BLOCK):
+        xs = flat[i:i + _BLOCK]
+        a = xp.clip(xs, -_PHI_LIM, _PHI_LIM)
+        r = _poly(_PHI_P, a * a)
+        r *= a
+        xp.tanh(r, out=r)
+        r *= 0.5
+        p = xp.add(r, 0.5, out=phi[i:i + _BLOCK])
+        if with_out:
+            xp.multiply(p, xs, out=out[i:i + _BLOCK])
+    return None if out is None else out.reshape(x.shape), phi.reshape(x.shape)
+
+
+def _gelu_grad(x, phi, grad, xp):
+    """grad * (Phi(x) + x phi(x)) from the kept Phi (all three of one shape), block by block as in _gelu32."""
+    shape = x.shape
+    x, phi, grad = x.reshape(-1), phi.reshape(-1), grad.reshape(-1)
+    res = xp.empty(x.shape, xp.result_type(x, phi, grad))
+    for i in range(0, x.size, _BLOCK):
+        xs = x[i:i + _BLOCK]
+        r = xs * xs
+        r *= -0.5
+        xp.exp(r, out=r)
+        r *= xs
+        r *= _INV_SQRT_2PI
+        r += phi[i:i + _BLOCK]
+        xp.multiply(r, grad[i:i + _BLOCK], out=res[i:i + _BLOCK])
+    return res.reshape(shape)
+
+
 def _cdf(x, xp):
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, in x's dtype: one erf call."""
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 in x's dtype (float32: NOTE [ Fast GELU ])."""
+    if x.dtype == xp.float32 and x.ndim:
+        return _gelu32(x, xp, with_out=False)[1]
     r = _erf(x * _SQRT1_2, xp)
     r += 1
     r *= 0.5
@@ -128,6 +178,9 @@ def gelu(input, approximate: str = "none", *, xp):
     if x.ndim == 0:  # 0-d arrays: ufuncs return scalars, which the in-place steps below cannot write into
         out, phi = gelu.forward(input.reshape(1), approximate, xp=xp)
         return out.reshape(()), phi.reshape(())
+    if approximate == "none" and x.dtype == xp.float32:
+        out, phi = _gelu32(x, xp)
+        return out.astype(input.dtype, copy=False), phi.astype(input.dtype, copy=False)
     if approximate == "none":
         phi = _cdf(x, xp)
     else:
@@ -143,13 +196,8 @@ def _(grads, input, out, approximate):
     if g_phi is None and approximate == "none" and not STATE.grad_enabled and input._data.ndim:
         # first order: Phi(x) + x phi(x) with the kept Phi, one exp instead of an erf
         x, xp = f32(input._data), input._device.xp
-        r = x * x
-        r *= -0.5
-        xp.exp(r, out=r)
-        r *= x
-        r *= _INV_SQRT_2PI
-        r += f32(out[1]._data)
-        return (Tensor._make(mul_into(r, f32(grad._data), xp).astype(input._data.dtype, copy=False), input._device),)
+        r = _gelu_grad(x, f32(out[1]._data), f32(grad._data), xp)
+        return (Tensor._make(r.astype(input._data.dtype, copy=False), input._device),)
     g = None if grad is None else gelu_backward(grad, input, approximate)
     if g_phi is not None:  # Phi's own derivative: the normal density (or the tanh formula's), only in double backward
         g = _phi_grad(g_phi, input, approximate) if g is None else g + _phi_grad(g_phi, input, approximate)
