@@ -4,25 +4,34 @@ their final losses must agree. n_ops is 1: the table's "us/op" column is microse
 """
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
 import numpy as np
 
 from .workloads import WORKLOADS
 
 
-def _same_weights(torch, model, seed: int = 0) -> None:
-    """Overwrite every parameter from a NumPy seed (uniform +-1/sqrt(fan_in); norm weights near 1)."""
+def _weight_values(named_shapes: Iterable[tuple[str, tuple[int, ...]]], seed: int = 0) -> Iterator[np.ndarray]:
+    """float32 values for parameters given as (name, shape) in named_parameters order, from a NumPy seed: uniform
+    +-1/sqrt(fan_in) for matrices and kernels, 1 +- 0.1 for 1-d weights (norms), +-0.05 for biases."""
     rng = np.random.default_rng(seed)
+    for name, shape in named_shapes:
+        if len(shape) >= 2:
+            bound = 1.0 / np.sqrt(np.prod(shape[1:]))
+            value = rng.uniform(-bound, bound, shape)
+        elif name.endswith("weight"):
+            value = 1.0 + rng.uniform(-0.1, 0.1, shape)
+        else:
+            value = rng.uniform(-0.05, 0.05, shape)
+        yield value.astype(np.float32)
+
+
+def _same_weights(torch, model, seed: int = 0) -> None:
+    """Overwrite every parameter with _weight_values(seed), so every framework starts from the same weights."""
+    params = list(model.named_parameters())
     with torch.no_grad():
-        for name, p in model.named_parameters():
-            shape = tuple(p.shape)
-            if len(shape) >= 2:
-                bound = 1.0 / np.sqrt(np.prod(shape[1:]))
-                value = rng.uniform(-bound, bound, shape)
-            elif name.endswith("weight"):
-                value = 1.0 + rng.uniform(-0.1, 0.1, shape)
-            else:
-                value = rng.uniform(-0.05, 0.05, shape)
-            p.copy_(torch.tensor(value.astype(np.float32)))
+        for (_, p), value in zip(params, _weight_values([(name, tuple(p.shape)) for name, p in params], seed)):
+            p.copy_(torch.tensor(value))
 
 
 def _train_step(torch, model, opt, make_loss, clip=None):
@@ -46,13 +55,17 @@ def _infer_step(torch, model, make_loss):
     return step, 1
 
 
+def mlp_data() -> tuple[np.ndarray, np.ndarray]:
+    """The mlp workloads' batch: 128 float32 inputs of 784 features and int64 class labels in [0, 10)."""
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((128, 784)).astype(np.float32), rng.integers(0, 10, 128)
+
+
 def _mlp(torch):
     nn = torch.nn
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     _same_weights(torch, model)
-    rng = np.random.default_rng(1)
-    x = torch.tensor(rng.standard_normal((128, 784)).astype(np.float32))
-    y = torch.tensor(rng.integers(0, 10, 128))
+    x, y = map(torch.tensor, mlp_data())
     return model, lambda: nn.functional.cross_entropy(model(x), y)
 
 
@@ -68,15 +81,19 @@ def mlp_infer(torch):
     return _infer_step(torch, model, loss)
 
 
+def lenet_data() -> tuple[np.ndarray, np.ndarray]:
+    """The lenet workloads' batch: 64 float32 1x28x28 images and int64 class labels in [0, 10)."""
+    rng = np.random.default_rng(2)
+    return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+
+
 def _lenet(torch):
     nn = torch.nn
     model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84),
                           nn.ReLU(), nn.Linear(84, 10))
     _same_weights(torch, model)
-    rng = np.random.default_rng(2)
-    x = torch.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
-    y = torch.tensor(rng.integers(0, 10, 64))
+    x, y = map(torch.tensor, lenet_data())
     return model, lambda: nn.functional.cross_entropy(model(x), y)
 
 

@@ -158,9 +158,10 @@ def _check_conv(x, w, b, stride, padding, dilation, transposed, output_padding, 
     return tuple((n - e) // s + 1 for n, e, s in zip(padded, eff, stride))
 
 
-# im2col matrices are built and multiplied in batch chunks of about this many bytes: past glibc's mmap threshold
-# (32 MiB) every fresh array page-faults, and a 64-channel 32x32 batch's matrix is 75 MB.
-GEMM_CHUNK_BYTES = 1 << 22
+# im2col matrices are built and multiplied in batch chunks of about this many bytes, so that the GEMM reads a chunk
+# its copy has just left in L2 (measured: a 16-channel 3x3 conv on 32 x 32 x 32 takes 3.1 ms in 1 MiB chunks, 5.2 ms
+# in 4 MiB ones, 3.8 ms in one piece; fresh arrays past glibc's mmap threshold page-fault too).
+GEMM_CHUNK_BYTES = 1 << 20
 # Depthwise convolutions run in batch chunks of about this many bytes, so that their per-offset passes stay in cache.
 DEPTHWISE_CHUNK_BYTES = 1 << 18
 
