@@ -256,6 +256,8 @@ def _channel_sums(a, b, xp):
 def _(grads, input, weight, out, training):
     g, g_mean, g_invstd = grads
     _, mean, invstd = out
+    if not STATE.grad_enabled and g is not None and g_mean is None and g_invstd is None:
+        return _batch_norm_backward(g, input, weight, mean, invstd, training)
     shape = (1, -1) + (1,) * (input.dim() - 2)
     n = input.numel() // max(input.shape[1], 1)
     k = invstd if weight is None else invstd * weight
@@ -275,6 +277,28 @@ def _(grads, input, weight, out, training):
                          None if g_invstd is None else g_invstd.reshape(shape), s,
                          (input - mean.reshape(shape)) * s, n)
     return gi, gw, gb, None, None
+
+
+def _batch_norm_backward(g, input, weight, mean, invstd, training):
+    """First-order batch norm gradients on arrays (the formula above without a graph): two full-size temporaries
+    instead of four, the per-channel sums as single einsums."""
+    xp, dev = input._device.xp, input._device
+    c = input.shape[1]
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    x, gy = _compute(input._data, xp), _compute(g._data, xp)
+    m, s = mean._data.astype(x.dtype, copy=False), invstd._data.astype(x.dtype, copy=False)
+    n = x.size // max(c, 1)
+    k = s if weight is None else s * _compute(weight._data, xp)
+    gb = _channel_sums(gy, None, xp)
+    gw = s * (_channel_sums(gy, x, xp) - m * gb)
+    gi = gy * k.reshape(shape)
+    if training:  # g k - x a + (mean a - k mean(g)), per-channel a = k invstd mean(g xhat)
+        a = k * s * gw / n
+        gi -= xp.multiply(x, a.reshape(shape), out=xp.empty_like(gi))
+        gi += (m * a - k * gb / n).reshape(shape)
+    dt = input._data.dtype
+    return (Tensor._make(gi.astype(dt, copy=False), dev), Tensor._make(gw.astype(dt, copy=False), dev),
+            Tensor._make(gb.astype(dt, copy=False), dev), None, None)
 
 
 def _channel_total(a: Tensor, b: Tensor | None = None) -> Tensor:
