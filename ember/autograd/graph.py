@@ -292,17 +292,21 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, inputs=No
                         g = _sum_to(g, shape)
                     if a.dtype is not dt and a.dtype != dt:
                         g = g.to(g._dtype_of(dt))
-                    if i and type(nxt) is AccumulateGrad and any(g is o for o in outs[:i]):
-                        g = g.clone()  # one gradient for several inputs (add): each leaf must own its .grad
                     b = buffers.get(nxt)
-                    if b is None:
-                        if nxt.n_outputs == 1:
+                    if b is not None and b[nr] is not None:
+                        # same shape and dtype already: without create_graph add the arrays, no op dispatch
+                        b[nr] = b[nr] + g if create_graph else type(g)._make(b[nr]._data + g._data, g._device)
+                    else:
+                        if i and type(nxt) is AccumulateGrad and (g is outs[0] or any(g is o for o in outs[1:i])):
+                            # one gradient for several inputs (add): each leaf must own its .grad
+                            g = g.clone() if create_graph else type(g)._make(g._data.copy(), g._device)
+                        if b is not None:
+                            b[nr] = g
+                        elif nxt.n_outputs == 1:
                             buffers[nxt] = [g]
                         else:
                             b = buffers[nxt] = [None] * nxt.n_outputs
                             b[nr] = g
-                    else:
-                        b[nr] = g if b[nr] is None else b[nr] + g
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0 and nxt in buffers:

@@ -23,6 +23,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd import graph
+from ..backends import CPU as _CPU
 from ..autograd.grad_mode import STATE
 
 _EMPTY = inspect.Parameter.empty
@@ -193,8 +194,8 @@ class OpNode(graph.Node):
     def release(self):
         """Drop kept tensors (shapes and arguments stay: a node that kept no tensor can run again, as in torch)."""
         self._released = True
-        if self._op.keeps_tensors:
-            self._saved = tuple(None if k in ("tensor", "out", "tensors") else v for (k, _), v in zip(self._op.saved, self._saved))
+        if self._op.keeps_tensors:  # apply refuses to run again, so nothing of what it saved is needed
+            self._saved = None
 
 
 def _rewrap(arr, node, nr, vc=None):
@@ -206,8 +207,7 @@ def _rewrap(arr, node, nr, vc=None):
 
 
 def _device_of(arr):
-    from ..backends import CPU
-    return CPU if type(arr) is ndarray else arr.device
+    return _CPU if type(arr) is ndarray else arr.device
 
 
 def _modified_error(t, op, version, output=False):
@@ -365,8 +365,7 @@ def call(op, args, kwargs, out=None):
     tensors = args[0] if op.list_input else args[:nt]
     arrays, rt, dev = _prep(op, tensors)
     if dev is None:
-        from ..backends import CPU
-        dev = CPU
+        dev = _CPU
     try:
         if op.list_input:
             r = op.forward(arrays, *args[1:], xp=dev.xp) if op.wants_xp else op.forward(arrays, *args[1:])
