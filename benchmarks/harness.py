@@ -58,11 +58,12 @@ def thread_limits(threads: int, torch: bool = True):
     """Limit NumPy's BLAS threads (threadpoolctl) and, when torch, torch's intra-op threads to `threads`; restore both
     after."""
     from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=threads), contextlib.ExitStack() as restore:
-        if torch:
+    with contextlib.ExitStack() as stack:
+        if torch:  # imported first, so that threadpoolctl also sees the OpenMP pool torch loads
             import torch as module
-            restore.callback(module.set_num_threads, module.get_num_threads())
+            stack.callback(module.set_num_threads, module.get_num_threads())
             module.set_num_threads(threads)
+        stack.enter_context(threadpool_limits(limits=threads))
         yield
 
 
@@ -102,9 +103,10 @@ def measure(name: str, reps: int = 7, warmup: int = 2, threads: int = 1, min_sec
     return Result(name, threads, times, loss, measure_rss(name, threads, warmup) if rss else {})
 
 
-def measure_rss(name: str, threads: int = 1, warmup: int = 2, steps: int = RSS_STEPS) -> dict[str, tuple | None]:
+def measure_rss(name: str, threads: int = 1, warmup: int = 2,
+                steps: int = RSS_STEPS) -> dict[str, tuple[float, float] | None]:
     """Per framework, (peak RSS, growth over warmup + steps) in MiB, each from a fresh process importing only that
-    framework; None where the platform has no getrusage (Windows)."""
+    framework; None where the platform cannot measure it (Windows)."""
     out = {}
     for fw in frameworks(name):
         args = [sys.executable, "-m", "benchmarks._rss", name, fw, str(threads), str(warmup), str(steps)]
@@ -133,7 +135,7 @@ def header(threads: int) -> str:
     import ember
     blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
     return (f"threads: {threads} in every framework (torch.set_num_threads; threadpoolctl for NumPy's BLAS and the "
-            f"OpenMP pools)\nCPU: {_cpu()}; Python {platform.python_version()}, numpy {numpy.__version__} "
+            f"OpenMP pools)\nCPU: {_cpu()}\nPython {platform.python_version()}, numpy {numpy.__version__} "
             f"({blas['name']} {blas['version']}), torch {torch.__version__}, ember {ember.__version__}")
 
 
@@ -157,7 +159,7 @@ def _rss_cell(r: Result, fw: str) -> str:
 def table(results: list[Result]) -> str:
     """Two tables, one row per workload: latency (median with min-max over repetitions) and ratios to torch; then
     peak RSS and the final losses, side by side."""
-    width = max(12, *(len(r.workload) + 1 for r in results))
+    width = max([12, *(len(r.workload) + 1 for r in results)])
     time_head = [f"{fw} us/op" for fw in FRAMEWORKS]
     head = f"{'workload':<{width}}" + "".join(f"{h:>22}" for h in time_head) + f"{'ember/torch':>17}{'numpy/torch':>17}"
     rows = [head, "-" * len(head)]
@@ -166,8 +168,8 @@ def table(results: list[Result]) -> str:
         ratios = [_stat(r.ratios(fw), "{:.2f}".format) if fw in r.us_per_op else "" for fw in ("ember", "numpy")]
         rows.append(f"{r.workload:<{width}}" + "".join(f"{c:>22}" for c in cells) + "".join(f"{c:>17}" for c in ratios))
     reps = {len(v) for r in results for v in r.us_per_op.values()}
-    rows += [f"median (min-max) of {'/'.join(map(str, sorted(reps)))} alternating repetitions after warm-up; "
-             "model workloads run one op per step, so us/op is us/step there", ""]
+    rows += [f"us/op: median (min-max) of {'/'.join(map(str, sorted(reps)))} alternating repetitions after warm-up; "
+             "model workloads are one op per step", ""]
     head = (f"{'workload':<{width}}" + "".join(f"{fw + ' MiB':>17}" for fw in FRAMEWORKS)
             + "".join(f"{'loss ' + fw:>14}" for fw in FRAMEWORKS))
     rows += [head, "-" * len(head)]
@@ -175,6 +177,7 @@ def table(results: list[Result]) -> str:
         losses = [f"{r.loss[fw]:.7g}" if fw in r.loss else "" for fw in FRAMEWORKS]
         rows.append(f"{r.workload:<{width}}" + "".join(f"{_rss_cell(r, fw):>17}" for fw in FRAMEWORKS)
                     + "".join(f"{c:>14}" for c in losses))
-    rows.append("MiB: peak RSS of a fresh process running only that framework / +growth during warm-up and "
-                f"{RSS_STEPS} steps (the training working set); loss: after warm-up, from the same weights and data")
-    return "\n".join(rows)
+    rows += [f"MiB: peak RSS of a fresh process running only that framework / +growth during warm-up and {RSS_STEPS} "
+             "steps (the", "training working set); loss: the last warm-up step's, each framework from the same weights "
+             "and data"]
+    return "\n".join(row.rstrip() for row in rows)
