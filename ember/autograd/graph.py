@@ -24,17 +24,19 @@ _seq = count()
 
 
 def creation_site(depth: int = 2):
-    """(code, line) of the first frame outside ember: cheap to keep, formatted only when an error is raised."""
+    """(code, instruction offset) of the first frame outside ember: cheap to keep (f_lineno would decode the line
+    table on every op), turned into a line only when an error is formatted."""
     f = sys._getframe(depth)
     while f is not None and f.f_code.co_filename.startswith(_EMBER_DIR):
         f = f.f_back
-    return None if f is None else (f.f_code, f.f_lineno)
+    return None if f is None else (f.f_code, f.f_lasti)
 
 
 def format_site(site) -> str:
     if site is None:
         return "<unknown>"
-    code, line = site
+    code, lasti = site
+    line = next((n for start, end, n in code.co_lines() if start <= lasti < end), None) or code.co_firstlineno
     return f"{code.co_filename}:{line} (in {code.co_name})"
 
 

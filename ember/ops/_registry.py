@@ -427,7 +427,9 @@ def _make_node(op, tensors, args, res, snapshot=None):
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
-    node._init(tuple(edges), tuple(meta), 4)  # creation_site, _init, _make_node, call: then fn or the user
+    # creation_site, _init, _make_node, call, then the ember frame that called call (public fn, Op.__call__, an
+    # internal helper): starting past it spares materialising that frame object (~0.9 us per node)
+    node._init(tuple(edges), tuple(meta), 5)
     saved = []
     for kind, i in op.saved:
         if kind == "tensor":
