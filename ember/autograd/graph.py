@@ -148,7 +148,7 @@ def accumulate_grad(var, grad) -> None:
         arr = grad._data
         # 3 = grad._data, arr, the getrefcount argument: no other tensor holds this array. The engine copies a
         # gradient that one node returned for several inputs (see run_backward), so the Tensor itself is not shared.
-        if not arr.flags.writeable or sys.getrefcount(arr) > 3 or (arr.base is not None and not _sole_view(arr)):
+        if not arr.flags.writeable or sys.getrefcount(arr) > 3 or (arr.base is not None and not _sole_view(grad)):
             arr = arr.copy()
         var._grad = type(grad)._make(arr, grad._device)
     elif old.grad_fn is not None:
@@ -163,11 +163,18 @@ def accumulate_grad(var, grad) -> None:
             var._grad = type(old)._make(a + b, old._device)
 
 
-def _sole_view(arr) -> bool:
-    """arr is a reshape of a whole array that nothing else holds (a weight gradient reshaped in a derivative)."""
+def _sole_view(grad) -> bool:
+    """grad's array is a reshape of a whole array that nothing else holds (a weight gradient reshaped in a derivative,
+    a bias gradient summed with keepdim and reshaped): the tensor it was viewed from may hold that array too, if only
+    grad holds that tensor."""
+    arr = grad._data
     base = arr.base
+    source = grad._base
+    # 3 = grad._base, the local name, the getrefcount argument
+    shared = 1 if source is not None and source._data is base and sys.getrefcount(source) <= 3 else 0
+    del source
     # 3 = arr.base, the local name, the getrefcount argument
-    return base.base is None and arr.size == base.size and arr.flags.c_contiguous and sys.getrefcount(base) <= 3
+    return base.base is None and arr.size == base.size and arr.flags.c_contiguous and sys.getrefcount(base) <= 3 + shared
 
 
 def get_accumulator(t) -> AccumulateGrad:

@@ -467,3 +467,26 @@ def test_integer_results_do_not_require_grad():
 def test_variable_returns_tensor():
     x = ember.autograd.Variable(ember.ones(2), requires_grad=True)
     assert isinstance(x, ember.Tensor) and x.requires_grad
+
+
+def test_leaf_grad_never_aliases_a_gradient_held_elsewhere():
+    # reshape's backward hands the leaf a view of the gradient a hook kept: AccumulateGrad must copy it (it takes
+    # over an array, or a whole reshape of one, only when nothing else holds it). torch steals the view here, so
+    # writing into x.grad changes the kept gradient there: ember deliberately differs.
+    kept = []
+    x = ember.ones(2, 3, requires_grad=True)
+    a = x.reshape(6)
+    a.register_hook(kept.append)
+    (a * ember.arange(6.0)).sum().backward()
+    x.grad += 100
+    assert kept[0].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert x.grad.reshape(-1).tolist() == [100.0, 101.0, 102.0, 103.0, 104.0, 105.0]
+
+
+def test_leaf_grads_of_a_linear_layer_are_fresh_arrays():
+    # weight and bias gradients (a reshaped GEMM result, a keepdim sum reshaped) are owned by .grad, not copied
+    lin = ember.nn.Linear(4, 3)
+    lin(ember.randn(5, 4)).sum().backward()
+    for p in lin.parameters():
+        base = p.grad._data if p.grad._data.base is None else p.grad._data.base
+        assert base.base is None and base.size == p.numel()
