@@ -61,6 +61,12 @@ def test_no_bias(kind):
     assert not any("bias" in n for n, _ in emod.named_parameters())
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_large_batch(kind):
+    # from a batch of 49 the cells multiply h @ W_hh.T directly (below it, W_hh @ h.T transposed): both must agree
+    check_module(build(kind, num_layers=1, bias=True), [arr(2, 64, I)])
+
+
 @pytest.mark.parametrize("kind,with_h0", itertools.product(KINDS, (False, True)))
 def test_unbatched(kind, with_h0):
     states = hidden_arrays(kind, 2, True, batch=()) if with_h0 else []
