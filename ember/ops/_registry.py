@@ -545,7 +545,13 @@ def call_inplace(op, args, kwargs):
 
 
 def _check_inplace_leaf(t):
-    if t.grad_fn is None and t._requires_grad:
+    fn = t.grad_fn
+    if fn is not None and getattr(fn, "multi_view", False):  # split/unbind pieces share one node, as in torch
+        raise RuntimeError(f"Output {t._output_nr} of {fn.name()[:-9]} is a view and is being modified inplace. This "
+                           "view is the output of a function that returns multiple views. Such functions do not allow "
+                           "the output views to be modified inplace. You should replace the inplace operation by an "
+                           "out-of-place one.")
+    if fn is None and t._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     base = t._base
     if base is not None and base.grad_fn is None and base._requires_grad:

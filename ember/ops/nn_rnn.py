@@ -4,7 +4,7 @@ torch.rnn_relu).
 
 NOTE [ RNN time loop ]
 Per layer and direction, the inputs of all time steps are projected with ONE GEMM (x @ W_ih.T + bias) and split
-into steps by one node (split_steps: its backward is one cat, not one full-size zero tensor per step). Each step is
+into steps by one node (split: its backward writes all steps' gradients into one array). Each step is
 then one node: the fused cell op does h @ W_hh.T for all gates and the pointwise gate math; its hand-written backward
 is written with ember ops, so double backward works. W_hh's gradient is not formed per step: each cell sends its
 hidden-gate gradient through a zero "sink" input to one RecurrentWeightBackward node per layer and direction, which
@@ -25,72 +25,33 @@ from ._registry import export, op
 from ._util import LOW
 from .creation import empty_like, zeros, zeros_like
 from .join import cat, stack
+from .shape import split
 
 _SIGMOID_TANH: dict = {}  # (gates, numpy dtype) -> (scale, offset) vectors of the fused LSTM activation
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# nodes with one output per time step
+# the recurrent weight's node (one output per time step)
 
 
-class _StepsNode(graph.Node):
-    """A node with one output per time step; its backward gathers the steps' gradients (zeros where none came)."""
-
-    __slots__ = ("n_outputs", "sizes", "width")
-
-    def _gathered(self, grads) -> Tensor:
-        dt = D.FROM_NP[self._meta[0][1]]
-        dev = next(g for g in grads if g is not None).device
-        return cat([g if g is not None else zeros((n, self.width), dtype=dt, device=dev)
-                    for g, n in zip(grads, self.sizes)], 0)
-
-
-class SplitStepsBackward(_StepsNode):
-    """Node of split_steps: the steps' gradients concatenated back (torch's SplitWithSizesBackward)."""
-
-    __slots__ = ()
-
-    def apply(self, grads):
-        return (self._gathered(grads),)
-
-
-class RecurrentWeightBackward(_StepsNode):
+class RecurrentWeightBackward(graph.Node):
     """W_hh's (and b_hh's) gradient for every step at once: one GEMM of all the steps' hidden-gate gradients with
     the hidden states they multiplied, instead of one small GEMM plus one full-size accumulation per step."""
 
-    __slots__ = ("hs",)
+    __slots__ = ("n_outputs", "sizes", "width", "hs")
 
     def apply(self, grads):
         if self.hs is None:
             raise RuntimeError(f"{graph.FREED_MESSAGE} (node {self.name()})")
-        g = self._gathered(grads)
+        dt = D.FROM_NP[self._meta[0][1]]
+        dev = next(g for g in grads if g is not None).device
+        g = cat([g if g is not None else zeros((n, self.width), dtype=dt, device=dev)
+                 for g, n in zip(grads, self.sizes)], 0)  # the steps' gradients (zeros where none came)
         return g.mT.matmul(cat(self.hs, 0)), (g.sum(0) if self.next_functions[1][0] is not None else None)
 
     def release(self):
         self._released = True
         self.hs = None
-
-
-def _steps_node(cls, inputs: tuple, outs: list, sizes: list, width: int):
-    node = cls.__new__(cls)
-    node._init(tuple(graph.edge_of(t) if t is not None else (None, 0) for t in inputs),
-               tuple(None if t is None else (t._data.shape, t._data.dtype) for t in inputs), 4)
-    node.n_outputs, node.sizes, node.width = len(sizes), tuple(sizes), width
-    for k, o in enumerate(outs):
-        o.grad_fn, o._output_nr, o._requires_grad = node, k, True
-    return node
-
-
-def split_steps(x: Tensor, sizes: list) -> list:
-    """x (rows of all steps) split along dim 0 into steps of the given sizes, with ONE backward node (torch.split)."""
-    arr = x._data
-    outs, start = [], 0
-    for n in sizes:
-        outs.append(Tensor._make(arr[start:start + n], x._device))
-        start += n
-    if STATE.grad_enabled and x._requires_grad:
-        _steps_node(SplitStepsBackward, (x,), outs, sizes, arr.shape[1])
-    return outs
 
 
 def recurrence(w_hh: Tensor, b_hh: Tensor | None, sizes: list):
@@ -102,7 +63,13 @@ def recurrence(w_hh: Tensor, b_hh: Tensor | None, sizes: list):
     zero = w_hh._device.xp.zeros((), dtype=w_hh._data.dtype)
     gates = w_hh.shape[0]
     sinks = [Tensor._make(w_hh._device.xp.broadcast_to(zero, (n, gates)), w_hh._device) for n in sizes]
-    return _steps_node(RecurrentWeightBackward, (w_hh, b_hh), sinks, sizes, gates), sinks
+    node = RecurrentWeightBackward.__new__(RecurrentWeightBackward)
+    node._init(tuple(graph.edge_of(t) if t is not None else (None, 0) for t in (w_hh, b_hh)),
+               tuple(None if t is None else (t._data.shape, t._data.dtype) for t in (w_hh, b_hh)), 3)
+    node.n_outputs, node.sizes, node.width = len(sizes), tuple(sizes), gates
+    for k, o in enumerate(sinks):
+        o.grad_fn, o._output_nr, o._requires_grad = node, k, True
+    return node, sinks
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -391,7 +358,7 @@ def _direction(mode: str, x: Tensor, sizes: list, batch_sizes, state: tuple, p: 
     """One layer in one direction over x (rows of all steps): (outputs as rows, final state)."""
     w_ih, w_hh = p[0], p[1]
     b_ih, b_hh = (p[2], p[3]) if has_biases else (None, None)
-    xs = split_steps(_project(x, w_ih, b_ih if mode == "gru" else _both_biases(b_ih, b_hh)), sizes)
+    xs = split(_project(x, w_ih, b_ih if mode == "gru" else _both_biases(b_ih, b_hh)), sizes)
     node, sinks = recurrence(w_hh, b_hh if mode == "gru" else None, sizes) if mode in ("lstm", "gru") else (None, 0)
     hs = [None] * len(sizes)
     if mode == "lstm":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd import graph
+from ..autograd.grad_mode import STATE
 from ._registry import KEEP, export, op
 from ._util import sizes, wrap_dim
 
@@ -325,11 +327,76 @@ def movedim(input, source, destination):
 export(movedim, name="moveaxis")
 
 
+class _PiecesBackward(graph.Node):
+    """The node of split/unbind: the pieces' gradients written into one gradient of the input (zeros where a piece
+    got none). One node and one full-size array: a node per piece would each make a full-size zero gradient, to be
+    summed by the engine (k pieces: k zero fills and k - 1 full-size additions)."""
+
+    __slots__ = ("n_outputs", "dim", "lengths")
+    squeezed = False  # unbind's pieces lack the split dim
+    multi_view = True  # in-place ops on the pieces raise (see _registry._check_inplace_leaf)
+
+    def apply(self, grads):
+        shape, dt = self._meta[0]
+        d, lengths = self.dim, self.lengths
+        some = next(g for g in grads if g is not None)
+        if STATE.grad_enabled:  # create_graph: the same as one differentiable cat
+            from .creation import zeros
+            from .join import cat
+            parts = [zeros(shape[:d] + (n,) + shape[d + 1:], dtype=some.dtype, device=some.device) if g is None else
+                     g.unsqueeze(d) if self.squeezed else g for g, n in zip(grads, lengths)]
+            return (cat(parts, d),)
+        xp = some._device.xp
+        full = (xp.zeros if any(g is None for g in grads) else xp.empty)(shape, dt)
+        start, lead = 0, (slice(None),) * d
+        for g, n in zip(grads, lengths):
+            if g is not None:
+                full[lead + ((start,) if self.squeezed else (slice(start, start + n),))] = g._data
+            start += n
+        return (Tensor._make(full, some._device),)
+
+
+class SplitBackward0(_PiecesBackward):
+    __slots__ = ()
+
+
+class SplitWithSizesBackward0(_PiecesBackward):
+    __slots__ = ()
+
+
+class UnbindBackward0(_PiecesBackward):
+    __slots__ = ()
+    squeezed = True
+
+
+def _pieces(input, d: int, lengths: list, node_cls) -> tuple:
+    """Views of input along dim d (narrow pieces of the given lengths; unbind: each index), sharing one node."""
+    enabled = STATE.grad_enabled
+    STATE.grad_enabled = False  # the views get their base and replay chain; their history is the one node below
+    try:
+        if node_cls.squeezed:
+            outs = [select(input, d, i) for i in range(input.shape[d])]
+        else:
+            outs, start = [], 0
+            for n in lengths:
+                outs.append(narrow(input, d, start, n))
+                start += n
+    finally:
+        STATE.grad_enabled = enabled
+    if enabled and input._requires_grad:
+        node = node_cls.__new__(node_cls)
+        node._init((graph.edge_of(input),), ((input._data.shape, input._data.dtype),), 3)
+        node.n_outputs, node.dim, node.lengths = len(outs), d, tuple(lengths)
+        for k, o in enumerate(outs):
+            o.grad_fn, o._output_nr, o._requires_grad = node, k, True
+    return tuple(outs)
+
+
 @export
 def unbind(input, dim: int = 0):
-    """Views of each index along dim (torch.unbind)."""
+    """Views of each index along dim (torch.unbind); one backward node for all of them."""
     d = wrap_dim(dim, input.ndim)
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return _pieces(input, d, [1] * input.shape[d], UnbindBackward0)
 
 
 @export
@@ -347,11 +414,8 @@ def split(tensor, split_size_or_sections, dim: int = 0):
         if sum(lengths) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                                f"dimension {d}), but got split_sizes={lengths}")
-    out, start = [], 0
-    for ln in lengths:
-        out.append(narrow(tensor, d, start, ln))
-        start += ln
-    return tuple(out)
+    return _pieces(tensor, d, lengths, SplitBackward0 if isinstance(split_size_or_sections, int) else
+                   SplitWithSizesBackward0)
 
 
 @export

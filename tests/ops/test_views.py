@@ -155,3 +155,34 @@ def test_saved_view_modified_raises():
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         w.backward()
     z.sum().backward()
+
+
+PIECES = {
+    "split": lambda x: x.split(2, 1),
+    "split_sizes": lambda x: x.split([1, 3], 1),
+    "chunk": lambda x: x.chunk(2, 0),
+    "unbind": lambda x: x.unbind(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECES))
+def test_pieces_share_one_node_and_refuse_inplace(name):
+    # split/chunk/unbind: one backward node for all pieces (torch's SplitBackward0 & co.), gradients for the pieces
+    # used (zeros elsewhere), double backward, and torch's error for an in-place op on a piece
+    results = []
+    for x in _pair((4, 4), requires_grad=True):
+        m = ember if isinstance(x, ember.Tensor) else torch
+        pieces = PIECES[name](x * 1)
+        names = {type(p.grad_fn).__name__ for p in pieces}
+        loss = (pieces[0] ** 2).sum() + (pieces[-1] * 3).sum()
+        g, = m.autograd.grad(loss, x, create_graph=True)
+        g.pow(2).sum().backward()
+        with pytest.raises(RuntimeError) as err:
+            PIECES[name](x * 1)[-1].mul_(2)
+        with m.no_grad():
+            PIECES[name](x * 1)[-1].mul_(2)  # allowed without grad mode
+        results.append((names, g.detach().numpy(), x.grad.numpy(), str(err.value)))
+    (en, eg, exg, emsg), (tn, tg, txg, tmsg) = results
+    assert en == tn and len(en) == 1 and emsg == tmsg
+    np.testing.assert_allclose(eg, tg, rtol=1e-6)
+    np.testing.assert_allclose(exg, txg, rtol=1e-6)
