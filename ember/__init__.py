@@ -9,6 +9,7 @@ import warnings as _warnings
 # The filter matches warnings raised from ember's own modules only: the user's NumPy code keeps its warnings.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember(\.|$)")
 
+from . import _malloc  # noqa: F401  (NOTE [ Keeping freed memory ]: before the first large array)
 from . import _dtype
 from ._dtype import (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, dtype, finfo, iinfo,
                      get_default_dtype, set_default_dtype, promote_types, can_cast)

@@ -411,7 +411,12 @@ def masked_fill(input, mask, value, *, xp):
     if getattr(value, "ndim", 0):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
-    return xp.where(mask, xp.asarray(value).astype(input.dtype), input)
+    fill = xp.asarray(value).astype(input.dtype)
+    if xp.broadcast_shapes(input.shape, mask.shape) == input.shape:  # a copy filled where mask: ~2x faster than where
+        r = input.copy()
+        xp.copyto(r, fill, where=mask)
+        return r
+    return xp.where(mask, fill, input)
 
 
 @masked_fill.derivative
