@@ -353,7 +353,9 @@ def linalg_vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dt
         x = x.astype(want.np)
     out_dt = x.dtype
     d = _dims(dim, x.ndim)
-    a = xp.abs(x.astype(np.float32) if out_dt in LOW else x)
+    a = x.astype(np.float32) if out_dt in LOW else x
+    if ord != 2:  # squares need no abs
+        a = xp.abs(a)
     if ord in (_INF, -_INF):
         if a.size == 0 and (d is None or any(x.shape[i] == 0 for i in d)):
             where = "on an empty tensor" if d is None else f"on the dimension {d[0]}"
@@ -364,6 +366,9 @@ def linalg_vector_norm(x, ord: float = 2, dim=None, keepdim: bool = False, *, dt
         r = (a != 0).sum(axis=d, keepdims=keepdim, dtype=a.dtype)
     elif ord == 1:
         r = a.sum(axis=d, keepdims=keepdim)
+    elif ord == 2 and d is None and not keepdim:  # BLAS dot: one pass, no temporaries (clip_grad_norm_'s case)
+        v = a.reshape(-1)
+        r = xp.sqrt(xp.dot(v, v))
     elif ord == 2:
         r = xp.sqrt((a * a).sum(axis=d, keepdims=keepdim))
     else:
