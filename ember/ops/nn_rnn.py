@@ -164,21 +164,22 @@ def _lstm_cell_backward_arrays(gh, gc, c, w_hh, c_new, act, needs):
     tc = xp.tanh(c_new._data)
     dc = tc * tc
     xp.subtract(1, dc, out=dc)
-    dgates = xp.zeros_like(a)
+    dgates = xp.empty_like(a)
     if gh is None:
         dc[...] = 0
+        dgates[:, 3 * n:] = 0
     else:
         dc *= gh._data
         dc *= o
-        do = dgates[:, 3 * n:]
-        xp.multiply(gh._data, tc, out=do)
-        do *= o - o * o
+        xp.multiply(gh._data, tc, out=dgates[:, 3 * n:])
     if gc is not None:
         dc += gc._data
-    for block, (left, right) in enumerate(((g, i - i * i), (c._data, f - f * f), (i, 1 - g * g))):
-        d = dgates[:, block * n:(block + 1) * n]
-        xp.multiply(dc, left, out=d)
-        d *= right
+    for block, left in enumerate((g, c._data, i)):
+        xp.multiply(dc, left, out=dgates[:, block * n:(block + 1) * n])
+    deriv = a * a  # the gates' derivatives from their values: s - s^2 (sigmoid), 1 - g^2 (tanh)
+    xp.subtract(a, deriv, out=deriv)
+    xp.subtract(1, g * g, out=deriv[:, 2 * n:3 * n])
+    dgates *= deriv
     wrapped = Tensor._make(dgates, dev)
     return (wrapped, Tensor._make(dgates @ w_hh._data, dev) if needs[1] else None,
             Tensor._make(dc * f, dev) if needs[2] else None, wrapped)
