@@ -241,23 +241,25 @@ def _prep(op, tensors):
     # fast paths: tensors of one dtype, or one floating tensor with Python numbers, keep that dtype
     first = tensors[0]
     if isinstance(first, Tensor):
-        nd = first._data.dtype
+        a = first._data
+        nd = a.dtype
         dev = first._device
-        same = True
-        for t in tensors:
+        arrays = [a]
+        for t in tensors[1:]:
             if isinstance(t, Tensor):
-                if t._data.dtype != nd or t._device is not dev:
-                    same = False
+                a = t._data
+                if a.dtype != nd or t._device is not dev:
                     break
-            elif not (nd.kind == "f" and type(t) in _NUMBERS):
-                same = False
+                arrays.append(a)
+            elif nd.kind == "f" and type(t) in _NUMBERS:
+                arrays.append(t)
+            else:
                 break
-        if same:
+        else:
             if policy is FLOAT and nd.kind != "f" and nd != _BF16:
                 nd = D.get_default_dtype().np
                 return [t._data.astype(nd) if isinstance(t, Tensor) else t for t in tensors], nd, dev
-            return [t._data if isinstance(t, Tensor) else t for t in tensors], \
-                (None if policy is COMPARE else nd), dev
+            return arrays, (None if policy is COMPARE else nd), dev
         dev = None
     key = []
     for t in tensors:
