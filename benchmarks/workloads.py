@@ -36,6 +36,21 @@ def tiny(torch, size: int = 16, steps: int = 50):
     return step, 3 * steps + 1
 
 
-WORKLOADS: dict[str, Workload] = {"tiny": tiny}
+def tiny_infer(torch, size: int = 16, steps: int = 50):
+    """The tiny workload's ops under no_grad: per-op overhead without graph recording."""
+    rng = np.random.default_rng(0)
+    x, w, b = (_param(torch, rng, size, size, scale=s, grad=False) for s in (1.0, 0.5, 0.1))
+
+    def step() -> float:
+        with torch.no_grad():
+            h = x
+            for _ in range(steps):
+                h = (h * w + b).tanh()
+            return h.sum().item()
+
+    return step, 3 * steps + 1
+
+
+WORKLOADS: dict[str, Workload] = {"tiny": tiny, "tiny_infer": tiny_infer}
 
 from . import models, ops_conv, ops_nn  # noqa: E402,F401  (register the model and fused-op lines)

@@ -369,17 +369,18 @@ def call(op, args, kwargs, out=None):
     if dev is None:
         dev = _CPU
     try:
-        if op.list_input:
-            r = op.forward(arrays, *args[1:], xp=dev.xp) if op.wants_xp else op.forward(arrays, *args[1:])
+        if op.wants_xp:
+            xp = dev._xp or dev.xp  # the property only for a device whose array module is not loaded yet
+            r = op.forward(arrays, *args[1:], xp=xp) if op.list_input else op.forward(*arrays, *args[nt:], xp=xp)
         else:
-            r = op.forward(*arrays, *args[nt:], xp=dev.xp) if op.wants_xp else op.forward(*arrays, *args[nt:])
+            r = op.forward(arrays, *args[1:]) if op.list_input else op.forward(*arrays, *args[nt:])
     except Exception as e:
         _raise(op, tensors, e)
     if op.outputs != 1 or type(r) is tuple:
         return _finish_multi(op, r, tensors, args, dev, out)
     if type(r) is not ndarray and dev.type == "cpu":
         r = np.asarray(r)
-    if rt is not None and r.dtype != rt:
+    if rt is not None and r.dtype is not rt and r.dtype != rt:
         r = r.astype(rt)
     res = Tensor._make(r, dev)
     if op.view:
