@@ -44,6 +44,10 @@ OPS = [
            [((2, 3, 5),), ((3, 4),)], FLOATS + ("int64", "bool"), order=2),
     OpInfo("max_pool", lambda m, x: F(m).max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True),
            [((1, 2, 4, 5),), ((3, 7, 6),)], FLOATS + ("int64",), order=2, covers=("max_pool_backward",)),
+    OpInfo("max_pool_values", lambda m, x: F(m).max_pool2d(x, 3, 2, 1, ceil_mode=True),  # no grad: values only
+           [((1, 2, 4, 5),), ((3, 7, 6),), ((2, 1, 5, 5),)], FLOATS + ("int64",), order=0),
+    OpInfo("max_pool_values_dilated", lambda m, x: F(m).max_pool3d(x, 2, 1, 1, dilation=2),
+           [((1, 2, 5, 4, 4),)], FLOATS, order=0, covers=("max_pool_values",)),
     OpInfo("max_pool_dilated", lambda m, x: F(m).max_pool1d(x, 2, 1, 1, dilation=2),
            [((2, 3, 7),)], FLOATS, order=2, covers=("max_pool", "max_pool_backward")),
     OpInfo("max_pool3d", lambda m, x: F(m).max_pool3d(x, 2, return_indices=True),
