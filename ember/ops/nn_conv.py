@@ -318,9 +318,34 @@ def conv_transposed(xp, g, w, size, stride, padding, dilation, groups):
     if strided and all(d == 1 for d in dilation) and all(k >= 2 * s for s, k in strided):
         return _subpixel(xp, g, w, size, stride, padding, groups)
     wt = w.reshape(groups, o // groups, math.prod(w.shape[1:])).swapaxes(1, 2)
+    if all(s == 1 for s in stride):
+        return _col2im_flat(xp, g, wt, kernel, size, padding, dilation, groups)
     cols = xp.matmul(wt, g.reshape(n, groups, o // groups, math.prod(g.shape[2:])))
     cols = cols.reshape((n, w.shape[1] * groups) + tuple(kernel) + tuple(g.shape[2:]))
     return col2im_sum(xp, cols, size, stride, padding, dilation)
+
+
+def _col2im_flat(xp, g, wt, kernel, size, padding, dilation, groups):
+    """Stride-1 transposed convolution as W^T g and a scatter whose every kernel offset adds one contiguous run: g is
+    zero-padded to the (padded) output's row widths and flattened per plane, so its column q lands at q + offset(k)
+    of the flattened output (the adjoint of _flat_planes); the zero columns add zeros. Short strided rows made the
+    plain col2im scatter ~4x slower."""
+    n, o = g.shape[:2]
+    nd = len(kernel)
+    full = tuple(m + 2 * p for m, p in zip(size, padding))
+    gp = pad_const(xp, g, (0,) * nd, (0,) + tuple(f - m for f, m in zip(full[1:], g.shape[3:])))
+    span = math.prod(gp.shape[2:])
+    pst = tuple(math.prod(full[i + 1:]) for i in range(nd))
+    cols = xp.matmul(wt, gp.reshape(n, groups, o // groups, span))
+    c = cols.shape[2] * groups // math.prod(kernel)
+    cols = cols.reshape((n, c, math.prod(kernel), span))
+    extra = sum((k - 1) * d * t for k, d, t in zip(kernel[1:], dilation[1:], pst[1:]))
+    res = xp.zeros((n, c, math.prod(full) + extra), cols.dtype)
+    for j, ks in enumerate(itertools.product(*map(range, kernel))):
+        off = sum(k * d * t for k, d, t in zip(ks, dilation, pst))
+        res[:, :, off:off + span] += cols[:, :, j]
+    res = res[:, :, :math.prod(full)].reshape((n, c) + full)
+    return xp.ascontiguousarray(res[(Ellipsis,) + tuple(slice(p, p + m) for p, m in zip(padding, size))])
 
 
 def _subpixel(xp, g, w, size, stride, padding, groups):

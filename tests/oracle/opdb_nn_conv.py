@@ -27,6 +27,15 @@ OPS = [
            lambda m, x, w, b: m.convolution(x, w, b, (2, 3), (1, 0), (1, 1), True, (1, 2), 2),
            [((1, 2, 3, 2), (2, 2, 2, 2), (4,)), ((2, 4, 3, 4), (4, 1, 3, 2), (2,))], FLOATS, order=2,
            covers=("convolution", "convolution_weight"), **_LOW),
+    # stride 1 with fewer than half as many input as output channels: the input gradient (and a transposed conv)
+    # scatters W^T g over flattened planes (_col2im_flat)
+    OpInfo("convolution_col2im_flat", lambda m, x, w: m.conv2d(x, w, padding=(1, 0), dilation=(1, 2)),
+           [((2, 2, 6, 5), (5, 2, 3, 2)), ((1, 1, 4, 4), (3, 1, 2, 2))], FLOATS, order=2, covers=("convolution",),
+           **_LOW),
+    OpInfo("conv_transpose_col2im_flat", lambda m, x, w: m.conv_transpose2d(x, w, padding=1),
+           [((1, 5, 3, 4), (5, 2, 3, 2))], FLOATS, order=2, covers=("convolution",), **_LOW),
+    OpInfo("conv3d_col2im_flat", lambda m, x, w: m.conv3d(x, w),
+           [((1, 1, 3, 4, 4), (3, 1, 2, 2, 2))], ("float32", "float64"), order=1, covers=("convolution",)),
     OpInfo("conv3d", lambda m, x, w: m.conv3d(x, w, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
            [((1, 1, 3, 3, 3), (2, 1, 2, 2, 2)), ((2, 2, 3, 4, 5), (3, 2, 2, 3, 1))], FLOATS, order=1,
            covers=("convolution",), **_LOW),
