@@ -125,27 +125,35 @@ def _maxpool_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarr
     return dx
 
 
-def _mlp_loss(params: Arrays, x: np.ndarray, y: np.ndarray, grad: bool) -> tuple[float, Arrays | None]:
-    """Loss of the 784-512-512-10 ReLU MLP, and the parameters' gradients (in params order) when grad."""
+def _classifier(params: Arrays, x: np.ndarray, y: np.ndarray, grad: bool,
+                input_grad: bool) -> tuple[float, np.ndarray | None, Arrays | None]:
+    """Loss of three ReLU-separated linears on x (rows), and when grad: x's gradient (if input_grad) and the
+    parameters' gradients in params order."""
     w1, b1, w2, b2, w3, b3 = params
     h1 = _relu_(_linear(x, w1, b1))
     h2 = _relu_(_linear(h1, w2, b2))
     loss, g = _cross_entropy(_linear(h2, w3, b3), y, grad)
     if not grad:
-        return loss, None
+        return loss, None, None
     dh2, gw3, gb3 = _linear_backward(g, h2, w3)
     dh2 *= h2 > 0
     dh1, gw2, gb2 = _linear_backward(dh2, h1, w2)
     dh1 *= h1 > 0
-    _, gw1, gb1 = _linear_backward(dh1, x, w1, input_grad=False)
-    return loss, [gw1, gb1, gw2, gb2, gw3, gb3]
+    dx, gw1, gb1 = _linear_backward(dh1, x, w1, input_grad)
+    return loss, dx, [gw1, gb1, gw2, gb2, gw3, gb3]
+
+
+def _mlp_loss(params: Arrays, x: np.ndarray, y: np.ndarray, grad: bool) -> tuple[float, Arrays | None]:
+    """Loss of the 784-512-512-10 ReLU MLP, and the parameters' gradients (in params order) when grad."""
+    loss, _, grads = _classifier(params, x, y, grad, input_grad=False)
+    return loss, grads
 
 
 def _lenet_loss(convs: tuple[_Conv, _Conv], params: Arrays, x: np.ndarray, y: np.ndarray,
                 grad: bool) -> tuple[float, Arrays | None]:
     """Loss of the LeNet-5-like CNN on (C, N, H, W) images x, and the parameters' gradients (in params order) when
     grad."""
-    cw1, cb1, cw2, cb2, w1, b1, w2, b2, w3, b3 = params
+    cw1, cb1, cw2, cb2 = params[:4]
     # ReLU and max-pool commute: pooling first runs the ReLU and its mask on a quarter of the elements
     c1 = convs[0].forward(x, cw1, cb1)
     p1 = _maxpool(c1)
@@ -154,21 +162,14 @@ def _lenet_loss(convs: tuple[_Conv, _Conv], params: Arrays, x: np.ndarray, y: np
     p2 = _maxpool(c2)
     a2 = np.maximum(p2, 0)
     flat = a2.transpose(1, 0, 2, 3).reshape(len(y), -1)  # torch's Flatten order: C, H, W
-    h1 = _relu_(_linear(flat, w1, b1))
-    h2 = _relu_(_linear(h1, w2, b2))
-    loss, g = _cross_entropy(_linear(h2, w3, b3), y, grad)
+    loss, dflat, head = _classifier(params[4:], flat, y, grad, input_grad=True)
     if not grad:
         return loss, None
-    dh2, gw3, gb3 = _linear_backward(g, h2, w3)
-    dh2 *= h2 > 0
-    dh1, gw2, gb2 = _linear_backward(dh2, h1, w2)
-    dh1 *= h1 > 0
-    dflat, gw1, gb1 = _linear_backward(dh1, flat, w1)
     da2 = dflat.reshape(len(y), len(a2), *a2.shape[2:]).transpose(1, 0, 2, 3) * (a2 > 0)
     da1, gcw2, gcb2 = convs[1].backward(_maxpool_backward(da2, c2, p2), cw2, input_grad=True)
     da1 *= a1 > 0
     _, gcw1, gcb1 = convs[0].backward(_maxpool_backward(da1, c1, p1), cw1, input_grad=False)
-    return loss, [gcw1, gcb1, gcw2, gcb2, gw1, gb1, gw2, gb2, gw3, gb3]
+    return loss, [gcw1, gcb1, gcw2, gcb2] + head
 
 
 def _sgd(params: Arrays, grads: Arrays, bufs: Arrays, lr: float, momentum: float) -> None:
