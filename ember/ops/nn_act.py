@@ -110,8 +110,6 @@ def _(grad, out, dim):
 
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_TANH_K = math.sqrt(2 / math.pi)
-_TANH_C = 0.044715
 
 
 def _gelu_input(input, approximate: str):
@@ -131,18 +129,22 @@ def _gelu_input(input, approximate: str):
 _PHI_P = (0.7978849411010742, 0.03633308410644531, -3.2594743970548734e-05, -5.530632915906608e-05,
           3.964777079090709e-06, -1.3226676287558803e-07, 1.7562953313898788e-09)
 _PHI_LIM = 4 * math.sqrt(2)
+_TANH_K = math.sqrt(2 / math.pi)
+_TANH_C = 0.044715
+_TANH_P = (_TANH_K, _TANH_K * _TANH_C)
 _BLOCK = 1 << 15  # elements per block: a handful of float32 temporaries fit in L2
 
 
-def _gelu32(x, xp, with_out: bool = True):
-    """(x * Phi(x), Phi(x)) of a float32 array (NOTE [ Fast GELU ]); the first is None unless with_out."""
+def _gelu32(x, xp, with_out: bool = True, coeffs: tuple = _PHI_P):
+    """(x * Phi(x), Phi(x)) of a float32 array (NOTE [ Fast GELU ]; coeffs=_TANH_P: torch's tanh formula, whose
+    argument x (k + k c x^2) is the same shape); the first is None unless with_out."""
     flat = x.reshape(-1)
     phi = xp.empty(flat.shape, xp.float32)
     out = xp.empty(flat.shape, xp.float32) if with_out else None
     for i in range(0, flat.size, _BLOCK):
         xs = flat[i:i + _BLOCK]
         a = xp.clip(xs, -_PHI_LIM, _PHI_LIM)
-        r = _poly(_PHI_P, a * a)
+        r = _poly(coeffs, a * a)
         r *= a
         xp.tanh(r, out=r)
         r *= 0.5
@@ -152,19 +154,32 @@ def _gelu32(x, xp, with_out: bool = True):
     return None if out is None else out.reshape(x.shape), phi.reshape(x.shape)
 
 
-def _gelu_grad(x, phi, grad, xp):
-    """grad * (Phi(x) + x phi(x)) from the kept Phi (all three of one shape), block by block as in _gelu32."""
+def _gelu_grad(x, phi, grad, xp, approximate: str):
+    """grad * gelu'(x) (all three of one shape), block by block as in _gelu32: Phi + x phi(x) from the kept Phi, phi
+    the normal density; for the tanh formula 0.5 (1 + t) + 0.5 x (1 - t^2) u' with t recomputed (1 - t^2 from the
+    kept Phi would lose half the accuracy where t is near 1)."""
     shape = x.shape
     x, phi, grad = x.reshape(-1), phi.reshape(-1), grad.reshape(-1)
     res = xp.empty(x.shape, xp.result_type(x, phi, grad))
     for i in range(0, x.size, _BLOCK):
-        xs = x[i:i + _BLOCK]
+        xs, ps = x[i:i + _BLOCK], phi[i:i + _BLOCK]
         r = xs * xs
-        r *= -0.5
-        xp.exp(r, out=r)
+        if approximate == "tanh":
+            t = _poly(_TANH_P, r)
+            t *= xs
+            xp.tanh(t, out=t)
+            r *= 1.5 * _TANH_C * _TANH_K
+            r += 0.5 * _TANH_K  # u' / 2
+            r *= 1 - t * t
+            t += 1
+            t *= 0.5
+            ps = t  # 0.5 (1 + t), the recomputed Phi
+        else:
+            r *= -0.5
+            xp.exp(r, out=r)
+            r *= _INV_SQRT_2PI
         r *= xs
-        r *= _INV_SQRT_2PI
-        r += phi[i:i + _BLOCK]
+        r += ps
         xp.multiply(r, grad[i:i + _BLOCK], out=res[i:i + _BLOCK])
     return res.reshape(shape)
 
@@ -202,8 +217,8 @@ def gelu(input, approximate: str = "none", *, xp):
     if x.ndim == 0:  # 0-d arrays: ufuncs return scalars, which the in-place steps below cannot write into
         out, phi = gelu.forward(input.reshape(1), approximate, xp=xp)
         return out.reshape(()), phi.reshape(())
-    if approximate == "none" and x.dtype == xp.float32:
-        out, phi = _gelu32(x, xp)
+    if x.dtype == xp.float32:
+        out, phi = _gelu32(x, xp, coeffs=_PHI_P if approximate == "none" else _TANH_P)
         return out.astype(input.dtype, copy=False), phi.astype(input.dtype, copy=False)
     if approximate == "none":
         phi = _cdf(x, xp)
@@ -217,10 +232,10 @@ def gelu(input, approximate: str = "none", *, xp):
 @gelu.derivative
 def _(grads, input, out, approximate):
     grad, g_phi = grads
-    if g_phi is None and approximate == "none" and not STATE.grad_enabled and input._data.ndim:
-        # first order: Phi(x) + x phi(x) with the kept Phi, one exp instead of an erf
+    if g_phi is None and not STATE.grad_enabled and input._data.ndim:
+        # first order from the kept Phi: one exp instead of an erf (no tanh for the tanh formula)
         x, xp = f32(input._data), input._device.xp
-        r = _gelu_grad(x, f32(out[1]._data), f32(grad._data), xp)
+        r = _gelu_grad(x, f32(out[1]._data), f32(grad._data), xp, approximate)
         return (Tensor._make(r.astype(input._data.dtype, copy=False), input._device),)
     g = None if grad is None else gelu_backward(grad, input, approximate)
     if g_phi is not None:  # Phi's own derivative: the normal density (or the tanh formula's), only in double backward
