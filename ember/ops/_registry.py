@@ -89,6 +89,15 @@ class Op:
     def __call__(self, *args, out=None, **kwargs):
         return call(self, args, kwargs, out)
 
+    def on_arrays(self, *args) -> Tensor:
+        """The forward on args' arrays (tensors of one device, or plain values), wrapped without dispatch: no checks,
+        promotion, rounding or graph. For first-order derivatives, whose results the engine sums and casts back to
+        each input's shape and dtype anyway."""
+        dev = next(a._device for a in args if isinstance(a, Tensor))
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        r = self.forward(*arrays, xp=dev.xp) if self.wants_xp else self.forward(*arrays)
+        return Tensor._make(np.asarray(r) if type(r) is not ndarray and dev.type == "cpu" else r, dev)
+
     def derivative(self, fn):
         """Declare the derivative: fn(grad, *kept) returns one gradient per tensor input (None where there is none)."""
         kinds = []
