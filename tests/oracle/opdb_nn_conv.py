@@ -34,6 +34,8 @@ OPS = [
            **_LOW),
     OpInfo("conv_transpose_col2im_flat", lambda m, x, w: m.conv_transpose2d(x, w, padding=1),
            [((1, 5, 3, 4), (5, 2, 3, 2))], FLOATS, order=2, covers=("convolution",), **_LOW),
+    OpInfo("conv_transpose_col2im_flat_groups", lambda m, x, w: m.conv_transpose2d(x, w, padding=1, groups=2),
+           [((1, 10, 4, 3), (10, 2, 3, 3))], ("float32", "float64"), order=1, covers=("convolution",)),
     OpInfo("conv3d_col2im_flat", lambda m, x, w: m.conv3d(x, w),
            [((1, 1, 3, 4, 4), (3, 1, 2, 2, 2))], ("float32", "float64"), order=1, covers=("convolution",)),
     OpInfo("conv3d", lambda m, x, w: m.conv3d(x, w, stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
