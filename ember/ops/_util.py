@@ -45,3 +45,31 @@ def sizes(args) -> tuple:
         raise TypeError(f"expected a sequence of integers, got {args!r}") from None
 
 
+
+
+# np.add.at handles repeated indices one element at a time; sorted rounds of unique indices are faster while no index
+# repeats more than this many times (measured on row blocks: 1000 x 256 from 700 rows 1.19 -> 0.34 ms, 512 x 128 from
+# 1024 rows 0.85 -> 0.25 ms; 10 distinct indices in 1000 rows: np.add.at 0.40 ms, rounds 0.73 ms).
+_ADD_ROUNDS = 16
+
+
+def add_rows(out, idx, src, xp) -> None:
+    """out[idx[k]] += src[k] along axis 0, repeated indices summed (np.add.at), in place. Each row receives its
+    additions in the order np.add.at would make them, so the sums are the same to the bit."""
+    if idx.size < 32 or out.ndim < 2:
+        xp.add.at(out, idx, src)
+        return
+    order = xp.argsort(idx, kind="stable")
+    s = idx[order]
+    start = xp.empty(s.size, dtype=bool)
+    start[0] = True
+    xp.not_equal(s[1:], s[:-1], out=start[1:])
+    rank = xp.arange(s.size) - xp.flatnonzero(start)[xp.cumsum(start) - 1]  # position among equal indices
+    rounds = int(rank.max()) + 1
+    if rounds > _ADD_ROUNDS:
+        xp.add.at(out, idx, src)
+        return
+    src = src[order]
+    for r in range(rounds):  # the indices within one round are distinct: a fancy-index add is exact
+        sel = rank == r
+        out[s[sel]] += src[sel]

@@ -11,7 +11,7 @@ import numpy as np
 from .._tensor import Tensor
 from .creation import ones_like, zeros, zeros_like
 from ._registry import KEEP, export, op
-from ._util import wrap_dim
+from ._util import add_rows, wrap_dim
 
 
 def _check_index(index, name: str, vector: bool = False) -> None:
@@ -95,7 +95,7 @@ def _index_prep(name: str, input, index, source, dim: int, xp, negative_ok=False
 @op(dtype=KEEP, method=False, export=False, inplace=True, name="index_add")
 def _index_add(input, index, source, dim: int, alpha=1, *, xp):
     out, src, d, idx = _index_prep("index_add_", input, index, source, dim, xp)
-    xp.add.at(xp.moveaxis(out, d, 0), idx, src if alpha == 1 else src * alpha)
+    add_rows(xp.moveaxis(out, d, 0), idx, src if alpha == 1 else src * alpha, xp)
     return out.reshape(input.shape)
 
 

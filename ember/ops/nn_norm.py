@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from ..random import bits
 from ..autograd.grad_mode import STATE
 from ._registry import KEEP, op
-from ._util import LOW
+from ._util import LOW, add_rows
 from .linalg import _matmul_arrays, dtype_name, einsum
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def embedding_dense_backward(grad, indices, num_weights: int, padding_idx: int, 
     if scale_grad_by_freq:
         g = g / xp.bincount(idx, minlength=num_weights)[idx, None]
     out = xp.zeros((num_weights, g.shape[1]), dtype=g.dtype)
-    xp.add.at(out, idx, g)
+    add_rows(out, idx, g, xp)
     if padding_idx >= 0:
         out[padding_idx] = 0
     return out.astype(grad.dtype, copy=False)
