@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ._registry import KEEP, op
 from ._util import LOW
 from .nn_act import log_softmax_array
@@ -169,7 +170,14 @@ def _(grads, target, weight, out, reduction, ignore_index, label_smoothing, need
                                          "cross_entropy")
             scale = _scale(g, reduction, cdim, w.sum())
             w_b = xp.expand_dims(w, cdim)
-            if not eps:  # q = w * onehot sums to w: the gradient is w * (p - onehot), two full-size ops
+            if not eps and not STATE.grad_enabled:  # first order on arrays: p * c, less c at the targets
+                c = w_b * scale._data
+                r = p._data * c
+                at = xp.take_along_axis(r, idx, axis=cdim)
+                at -= c
+                xp.put_along_axis(r, idx, at, axis=cdim)
+                g_in = Tensor._make(r, logp._device)
+            elif not eps:  # q = w * onehot sums to w: the gradient is w * (p - onehot), two full-size ops
                 onehot = xp.zeros(x.shape, x.dtype)
                 xp.put_along_axis(onehot, idx, 1, axis=cdim)
                 g_in = (p - const(onehot, logp)) * (const(w_b, logp) * scale)
