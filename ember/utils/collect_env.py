@@ -78,6 +78,8 @@ def get_env_info() -> dict[str, str]:
         "NumPy BLAS": _blas_info(),
         "ml_dtypes version": _version("ml_dtypes") or "not installed",
         "CUDA available": "yes" if cuda.is_available() else f"no: {reason}",
+        "malloc tuning": "on (glibc keeps freed memory)" if ember._malloc.TUNED else
+                         "off (not glibc, or EMBER_MALLOC_TUNING=0)",
     }
     for label, distributions in OPTIONAL_PACKAGES.items():
         info[label] = _version(*distributions) or "not installed"

@@ -37,6 +37,7 @@ def test_module_runs_and_reports_the_environment():
         assert info["CUDA available"] == "yes"
     else:
         assert info["CUDA available"] == f"no: {ember.cuda.unavailable_reason()}"
+    assert info["malloc tuning"].startswith("on" if ember._malloc.TUNED else "off")
     for name in ("torch", "scikit-learn", "tqdm", "matplotlib", "onnx", "onnxruntime", "mpi4py", "safetensors"):
         assert name in info, f"{name} missing from the report:\n{proc.stdout}"
         try:
